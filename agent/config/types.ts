@@ -1,0 +1,71 @@
+// The validated, normalised configuration every stage receives (its own section of it).
+// Produced only by config/load.ts; paths are absolute, numbers are numbers, secrets are Secrets.
+import type { Secret } from './secret.ts';
+
+export interface Location {
+  /** Letters, digits, '-', '_' (1-64); unique within the config. */
+  id: string;
+  /** Display name; defaults to the id. */
+  name: string;
+  latitude: number;
+  longitude: number;
+}
+
+export interface OpenMeteoConfig {
+  /** Base URL of the forecast endpoint, e.g. https://api.open-meteo.com/v1/forecast */
+  url: string;
+  /** Variables requested with `current=`, in config order, no duplicates. */
+  variables: string[];
+  /** Cron expression (5 or 6 fields) for collection cycles. */
+  schedule: string;
+  jitterSeconds: number;
+  timeoutSeconds: number;
+  apiKey?: Secret;
+}
+
+export interface S3Config {
+  bucket: string;
+  region: string;
+  /** Key prefix, '' or ending with '/'. */
+  prefix: string;
+  /** S3-compatible endpoint (path-style addressing is used when set). */
+  endpoint?: string;
+  /** Absolute path of an INI file with aws_access_key_id / aws_secret_access_key. */
+  credentialsFile?: string;
+  /** Cron expression for dump retry passes. */
+  retrySchedule: string;
+}
+
+export interface StorageConfig {
+  /** Absolute path; temp/, dump/ and state/ live under it. */
+  dir: string;
+  maxDumpMb: number;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface LoggingConfig {
+  /** Absolute path of the log folder. */
+  dir: string;
+  level: LogLevel;
+  keepDays: number;
+}
+
+export interface NetworkConfig {
+  /** Proxy URL from config; HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment apply too. */
+  proxy?: string;
+  /** Absolute path of a PEM file with extra trusted CA certificates. */
+  caFile?: string;
+}
+
+export interface AgentConfig {
+  /** Absolute path of the config file this came from. */
+  file: string;
+  customer: { id: string };
+  locations: Location[];
+  openMeteo: OpenMeteoConfig;
+  s3: S3Config;
+  storage: StorageConfig;
+  logging: LoggingConfig;
+  network: NetworkConfig;
+}

@@ -1,0 +1,115 @@
+// The agent's logger: one readable text line per event, for support staff reading files remotely.
+//
+//   2026-11-21T10:15:03.123Z info  collect: Cycle finished. ok=2 failed=0 file=acme_...ndjson
+//
+// Files roll daily (agent-YYYY-MM-DD.log in the log folder, UTC dates) and are kept `keep_days`.
+// The console gets the same lines when stdout is a terminal, or when asked (`run` under a service
+// manager that captures stdout). Secrets never reach a line: Secret values print as
+// **REDACTED**, and every string registered with `registerSecret` is masked in the message and
+// the fields as a second line of defence (an SDK error message could echo a key).
+import winston from 'winston';
+import DailyRotateFile from 'winston-daily-rotate-file';
+import type { LogLevel } from '../config/types.ts';
+
+export type LogFieldValue = string | number | boolean | null | undefined | { toString(): string };
+export type LogFields = Record<string, LogFieldValue>;
+
+export interface Logger {
+  error(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  /** A logger whose lines name `component` (collect, drain, s3, open-meteo, spool, ...). */
+  child(component: string): Logger;
+}
+
+export interface LoggerOptions {
+  /** Log folder; no file logging when undefined (validate, status). */
+  dir?: string;
+  level: LogLevel;
+  keepDays: number;
+  console: boolean;
+}
+
+const REDACTED = '**REDACTED**';
+const registeredSecrets = new Set<string>();
+
+/** Masks `value` wherever it would appear in a log line from now on. Short values are ignored. */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 6) registeredSecrets.add(value);
+}
+
+export function redactText(text: string): string {
+  let result = text;
+  for (const secret of registeredSecrets) result = result.split(secret).join(REDACTED);
+  return result;
+}
+
+function formatValue(value: LogFieldValue): string {
+  if (value === null || value === undefined) return '-';
+  const text = redactText(String(value));
+  return /[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text;
+}
+
+/** `key=value` pairs in insertion order; undefined fields are left out. */
+export function formatFields(fields: LogFields | undefined): string {
+  if (!fields) return '';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) parts.push(`${key}=${formatValue(value)}`);
+  }
+  return parts.join(' ');
+}
+
+const lineFormat = winston.format.printf((info) => {
+  const component = typeof info.component === 'string' ? info.component : 'agent';
+  const fields = formatFields(info.fields as LogFields | undefined);
+  const message = redactText(String(info.message));
+  return `${String(info.timestamp)} ${info.level.padEnd(5)} ${component}: ${message}${fields ? ` ${fields}` : ''}`;
+});
+
+export interface AgentLogger extends Logger {
+  /** Flushes and closes the files; call before the process exits. */
+  close(): Promise<void>;
+}
+
+export function createLogger(options: LoggerOptions): AgentLogger {
+  const transports: winston.transport[] = [];
+  if (options.dir) {
+    transports.push(
+      new DailyRotateFile({
+        dirname: options.dir,
+        filename: 'agent-%DATE%.log',
+        datePattern: 'YYYY-MM-DD',
+        utc: true,
+        maxFiles: `${options.keepDays}d`,
+        auditFile: `${options.dir}/.log-audit.json`,
+      }),
+    );
+  }
+  if (options.console) transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] }));
+  const root = winston.createLogger({
+    level: options.level,
+    format: winston.format.combine(winston.format.timestamp(), lineFormat),
+    transports,
+    silent: transports.length === 0,
+  });
+
+  const make = (component: string): Logger => ({
+    error: (message, fields) => root.log('error', message, { component, fields }),
+    warn: (message, fields) => root.log('warn', message, { component, fields }),
+    info: (message, fields) => root.log('info', message, { component, fields }),
+    debug: (message, fields) => root.log('debug', message, { component, fields }),
+    child: (name) => make(name),
+  });
+
+  return {
+    ...make('agent'),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (transports.length === 0) return resolve();
+        root.on('finish', () => resolve());
+        root.end();
+      }),
+  };
+}

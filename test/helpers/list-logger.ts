@@ -1,0 +1,24 @@
+// A Logger that keeps its lines in memory, for unit tests that assert what was logged.
+// Integration tests use the real file logger and read the files instead.
+import { formatFields, redactText, type LogFields, type Logger } from '../../agent/log/logger.ts';
+
+export interface LoggedLine {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  component: string;
+  message: string;
+  fields: LogFields;
+  /** The line as the file logger would print it after the timestamp. */
+  text: string;
+}
+
+export function createListLogger(component = 'test'): Logger & { lines: LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  const make = (name: string): Logger => {
+    const log = (level: LoggedLine['level']) => (message: string, fields: LogFields = {}) => {
+      const rendered = formatFields(fields);
+      lines.push({ level, component: name, message, fields, text: redactText(`${level} ${name}: ${message}${rendered ? ` ${rendered}` : ''}`) });
+    };
+    return { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug'), child: make };
+  };
+  return Object.assign(make(component), { lines });
+}
