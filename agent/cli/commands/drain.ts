@@ -1,0 +1,34 @@
+// `drain`: retry everything in the dump now, pass after pass while passes make progress.
+// Exit 0 when the dump is empty; otherwise the reason goes to stderr and the files stay.
+import type { AgentConfig } from '../../config/types.ts';
+import { createRuntime } from '../../jobs/runtime.ts';
+import { acquireInstanceLock } from '../../state/instance-lock.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+
+export async function runDrain(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
+  const lock = await acquireInstanceLock(config.storage.dir, 'drain');
+  const runtime = await createRuntime(config, options);
+  try {
+    await runtime.recover();
+    let uploaded = 0;
+    for (;;) {
+      const pass = await runtime.drain();
+      uploaded += pass.uploaded;
+      if (pass.remaining === 0) {
+        process.stdout.write(`OK: dump is empty (${uploaded} file(s) uploaded).\n`);
+        return ExitCode.ok;
+      }
+      if (pass.stoppedBy || pass.uploaded === 0) {
+        const stop = pass.stoppedBy;
+        process.stderr.write(
+          `${pass.remaining} file(s) remain in the dump (${uploaded} uploaded).` +
+            (stop ? ` S3 error: ${stop.code}: ${stop.message}${stop.hint ? ` Fix: ${stop.hint}` : ''}` : '') + '\n',
+        );
+        return ExitCode.failed;
+      }
+    }
+  } finally {
+    await runtime.close();
+    await lock.release();
+  }
+}

@@ -1,0 +1,30 @@
+// `init`: creates the storage and log folders (idempotent) and proves they are writable by
+// writing and removing a probe file, as the account that runs the command.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentConfig } from '../../config/types.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+
+export async function runInit(config: AgentConfig): Promise<ExitCodeValue> {
+  const folders = [
+    join(config.storage.dir, 'temp'),
+    join(config.storage.dir, 'dump'),
+    join(config.storage.dir, 'state'),
+    config.logging.dir,
+  ];
+  let failures = 0;
+  for (const folder of folders) {
+    try {
+      await mkdir(folder, { recursive: true });
+      const probe = join(folder, `.write-probe-${process.pid}`);
+      await writeFile(probe, 'ok');
+      await rm(probe);
+      process.stdout.write(`ok    ${folder}\n`);
+    } catch (error) {
+      failures += 1;
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      process.stderr.write(`FAIL  ${folder}: ${code}: cannot create or write here. Give the account that runs the agent write access, or change [storage] dir / [logging] dir in ${config.file}.\n`);
+    }
+  }
+  return failures === 0 ? ExitCode.ok : ExitCode.failed;
+}

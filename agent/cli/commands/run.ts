@@ -1,0 +1,70 @@
+// `run`: the service loop. Takes the storage lock, recovers what a crash left in temp/, drains the
+// dump once, then collects and retries on their schedules until SIGINT/SIGTERM. On a signal it
+// aborts the step in progress (uploads and requests are cancelled; files stay on disk: a temp file
+// whose upload was cut short is moved to the dump) and exits 0 within a few seconds.
+import type { AgentConfig } from '../../config/types.ts';
+import { createRuntime } from '../../jobs/runtime.ts';
+import { sleep, startSchedules } from '../../jobs/scheduler.ts';
+import { acquireInstanceLock } from '../../state/instance-lock.ts';
+import { AGENT_VERSION } from '../../version.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+
+/** Longest we wait for the step in progress after a stop signal before exiting anyway. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export async function runService(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
+  const lock = await acquireInstanceLock(config.storage.dir, 'run');
+  const runtime = await createRuntime(config, options);
+  const log = runtime.logger.child('agent');
+  const shutdown = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (shutdown.signal.aborted) return;
+    log.info('Stop requested; finishing the current step.', { signal });
+    shutdown.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Windows service wrappers and consoles send this on Ctrl+Break.
+  process.on('SIGBREAK', onSignal);
+
+  try {
+    log.info('Agent started.', {
+      version: AGENT_VERSION,
+      pid: process.pid,
+      config: config.file,
+      customer: config.customer.id,
+      locations: config.locations.length,
+      schedule: config.openMeteo.schedule,
+      retry_schedule: config.s3.retrySchedule,
+    });
+    await runtime.store.update((state) => {
+      state.pid = process.pid;
+      state.startedAt = new Date().toISOString();
+    });
+    await runtime.recover();
+    const startupDrain = runtime.drain(shutdown.signal).catch((error: unknown) => {
+      log.error('Start-up dump retry failed unexpectedly; it runs again on the retry schedule.', { error: String(error) });
+    });
+    const schedules = startSchedules(
+      [
+        { name: 'collect', schedule: config.openMeteo.schedule, jitterSeconds: config.openMeteo.jitterSeconds, run: (signal) => runtime.collect(signal) },
+        { name: 'drain', schedule: config.s3.retrySchedule, jitterSeconds: 0, run: (signal) => runtime.drain(signal) },
+      ],
+      log,
+      shutdown.signal,
+    );
+    await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const finished = Promise.all([schedules.stop(), startupDrain]).then(() => true);
+    const inTime = await Promise.race([finished, sleep(SHUTDOWN_GRACE_MS, new AbortController().signal).then(() => false)]);
+    // Anything still in temp/ (an upload cut short) goes to the dump now rather than at next start.
+    await runtime.recover();
+    log.info(inTime ? 'Agent stopped.' : 'Agent stopped; the step in progress was abandoned (its file is kept and retried).');
+    return ExitCode.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGBREAK', onSignal);
+    await runtime.close();
+    await lock.release();
+  }
+}

@@ -1,0 +1,104 @@
+// The `datapipe-agent` command line: argv -> one command -> exit code. The only place that calls
+// process.exit. Commands that need the AWS SDK are imported when run, so `--version`, `--help`
+// and `validate` start fast.
+import { Command, CommanderError, Option } from 'commander';
+import { LockError } from '../errors.ts';
+import { redactText } from '../log/logger.ts';
+import { AGENT_VERSION } from '../version.ts';
+import { loadConfigOrReport } from './config-loader.ts';
+import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
+
+const configOption = new Option('-c, --config <file>', 'path of the config.ini').makeOptionMandatory();
+const consoleOption = new Option('--console', 'also log to the console (default: when stdout is a terminal)');
+
+function example(...lines: string[]): string {
+  return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+/** Runs `action` with the loaded config; invalid config -> exit 2 with every problem listed. */
+function withConfig(action: (config: NonNullable<Awaited<ReturnType<typeof loadConfigOrReport>>>) => Promise<ExitCodeValue>) {
+  return async (options: { config: string }): Promise<ExitCodeValue> => {
+    const config = await loadConfigOrReport(options.config);
+    return config ? action(config) : ExitCode.invalidConfig;
+  };
+}
+
+export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Command {
+  const program = new Command('datapipe-agent')
+    .description('Collects Open-Meteo weather for the configured locations and delivers it to Amazon S3.')
+    .version(AGENT_VERSION, '-V, --version', 'print the agent version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const register = (name: string, description: string, help: string, action: (options: never) => Promise<ExitCodeValue>): Command =>
+    program
+      .command(name)
+      .description(description)
+      .addOption(configOption)
+      .addHelpText('after', help)
+      .action(async (options: never) => setExitCode(await action(options)));
+
+  register('run', 'run as a service: collect and retry on schedule until SIGINT/SIGTERM',
+    example('datapipe-agent run -c /etc/datapipe-agent/config.ini'),
+    withConfig(async (config) => (await import('./commands/run.ts')).runService(config, { console: consoleWanted() })),
+  ).addOption(consoleOption);
+
+  register('once', 'collect one cycle, upload it, retry the dump once, then exit (0 = all delivered)',
+    example('datapipe-agent once -c config.ini && echo delivered'),
+    withConfig(async (config) => (await import('./commands/once.ts')).runOnce(config, { console: consoleWanted() })),
+  ).addOption(consoleOption);
+
+  register('drain', 'upload everything in the dump now; exit 0 when it is empty',
+    example('datapipe-agent drain -c config.ini'),
+    withConfig(async (config) => (await import('./commands/drain.ts')).runDrain(config, { console: consoleWanted() })),
+  ).addOption(consoleOption);
+
+  register('validate', 'check a config file; exit 0 if valid (warnings allowed), 2 if not',
+    example('datapipe-agent validate -c C:\\ProgramData\\Datapipe\\Agent\\config.ini'),
+    async (options: { config: string }) => (await import('./commands/validate.ts')).runValidate(options.config),
+  );
+
+  register('status', 'show the last cycle, per-location results, uploads, dump backlog and last error',
+    example('datapipe-agent status -c config.ini', 'datapipe-agent status -c config.ini --json > status.json'),
+    async (options: { config: string; json?: boolean }) => {
+      const config = await loadConfigOrReport(options.config);
+      if (!config) return ExitCode.invalidConfig;
+      return (await import('./commands/status.ts')).runStatus(config, { json: options.json === true });
+    },
+  ).option('--json', 'machine-readable output');
+
+  register('init', 'create the data and log folders and check they are writable',
+    example('datapipe-agent init -c config.ini'),
+    withConfig(async (config) => (await import('./commands/init.ts')).runInit(config)),
+  );
+
+  return program;
+}
+
+function consoleWanted(): boolean {
+  return process.argv.includes('--console') || process.stdout.isTTY === true;
+}
+
+export async function main(argv: string[]): Promise<ExitCodeValue> {
+  let exitCode: ExitCodeValue = ExitCode.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidConfig;
+    }
+    if (error instanceof LockError) {
+      process.stderr.write(`${error.message}\n`);
+      return ExitCode.locked;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${redactText(message)}\n`);
+    if (process.env.DATAPIPE_DEBUG && error instanceof Error) process.stderr.write(`${redactText(error.stack ?? '')}\n`);
+    return ExitCode.failed;
+  }
+}

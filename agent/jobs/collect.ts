@@ -1,0 +1,164 @@
+// One collection cycle: Open-Meteo -> envelope records -> one NDJSON file in temp/ -> S3.
+//
+// The cycle file always carries one agent_status record, even when every location failed, so the
+// warehouse can tell a silent site from a site whose source is failing. When the dump has reached
+// max_dump_mb the cycle is skipped (an error line each time) instead of deleting anything; it
+// resumes by itself once drains free space.
+import type { AgentConfig } from '../config/types.ts';
+import { buildAgentStatus, buildObservation, toNdjson, type AgentIdentity, type EnvelopeRecord, type LocationOutcome } from '../envelope/records.ts';
+import type { Logger } from '../log/logger.ts';
+import type { OpenMeteoSource } from '../sources/open-meteo/source.ts';
+import type { S3Sink } from '../sinks/s3/sink.ts';
+import { cycleFileName, parseSpoolFileName } from '../spool/file-names.ts';
+import type { DumpUsage, Spool } from '../spool/spool.ts';
+import type { StatusStore } from '../state/status-store.ts';
+import { deliverSpooledFile } from './deliver.ts';
+import { recordError } from './record-error.ts';
+
+export interface CollectDeps {
+  config: AgentConfig;
+  source: OpenMeteoSource;
+  sink: S3Sink;
+  spool: Spool;
+  store: StatusStore;
+  logger: Logger;
+  identity: AgentIdentity;
+  now?: () => Date;
+}
+
+export interface CycleResult {
+  outcome: 'ok' | 'partial' | 'failed' | 'skipped';
+  locationsOk: number;
+  locationsFailed: number;
+  fileName?: string;
+  delivery: 'uploaded' | 'dumped' | 'none';
+  reason?: string;
+}
+
+const MEGABYTE = 1024 * 1024;
+
+export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): Promise<CycleResult> {
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now();
+  const usage = await deps.spool.dumpUsage();
+  if (usage.bytes >= deps.config.storage.maxDumpMb * MEGABYTE) return skipForFullDump(deps, usage, startedAt, now());
+
+  const results = await deps.source.fetchCurrent(deps.config.locations, signal);
+  const collectedAt = now();
+  const records: EnvelopeRecord[] = [];
+  const outcomes: LocationOutcome[] = [];
+  for (const result of results) {
+    if (result.ok) {
+      records.push(buildObservation({
+        customerId: deps.config.customer.id,
+        location: result.location,
+        observedAt: result.observedAt,
+        collectedAt,
+        agent: deps.identity,
+        payload: result.payload,
+      }));
+      outcomes.push({ id: result.location.id, outcome: 'ok' });
+    } else {
+      outcomes.push({ id: result.location.id, outcome: 'failed', error_class: result.error.kind });
+    }
+  }
+  const failedResults = results.filter((result) => !result.ok);
+  const firstFailure = failedResults[0];
+  if (firstFailure && !firstFailure.ok) {
+    await recordError(deps.store, 'open-meteo', firstFailure.error.kind, firstFailure.error.message);
+  }
+  const state = await deps.store.read();
+  records.push(buildAgentStatus({
+    customerId: deps.config.customer.id,
+    cycleStartedAt: startedAt,
+    collectedAt,
+    agent: deps.identity,
+    locations: outcomes,
+    dumpBacklog: { files: usage.files, bytes: usage.bytes, oldest_at: usage.oldest?.toISOString() ?? null },
+    lastErrorClass: state.lastError?.errorClass ?? null,
+  }));
+
+  const body = Buffer.from(toNdjson(records));
+  const name = cycleFileName(deps.config.customer.id, startedAt, body);
+  const path = await deps.spool.writeTemp(name, body);
+  const file = { ...parseSpoolFileName(name)!, path };
+  const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.config.s3.prefix, signal });
+  if (!delivery.ok) await deps.spool.moveToDump(path);
+
+  const locationsOk = outcomes.filter((o) => o.outcome === 'ok').length;
+  const result: CycleResult = {
+    outcome: locationsOk === outcomes.length ? 'ok' : locationsOk === 0 ? 'failed' : 'partial',
+    locationsOk,
+    locationsFailed: outcomes.length - locationsOk,
+    fileName: name,
+    delivery: delivery.ok ? 'uploaded' : 'dumped',
+  };
+  await recordCycle(deps, result, startedAt, now(), outcomes, delivery.ok ? delivery.key : undefined);
+  if (!delivery.ok) {
+    await recordError(deps.store, 's3', delivery.error.code, delivery.error.message, delivery.error.hint);
+    logUploadFailure(deps.logger, name, delivery.error);
+  }
+  const backlog = await deps.spool.dumpUsage();
+  deps.logger.info('Cycle finished.', {
+    ok: result.locationsOk,
+    failed: result.locationsFailed,
+    failed_ids: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.id).join(',') || undefined,
+    file: name,
+    delivery: result.delivery,
+    backlog_files: backlog.files,
+    backlog_mb: (backlog.bytes / MEGABYTE).toFixed(2),
+  });
+  return result;
+}
+
+function logUploadFailure(logger: Logger, name: string, error: { retryable: boolean; code: string; message: string; hint?: string }): void {
+  if (error.retryable) {
+    logger.warn('Upload failed; the file is kept in the dump and retried on the retry schedule.', { file: name, error: error.code, detail: error.message });
+  } else {
+    logger.error('Upload refused by S3; the file is kept in the dump until this is fixed.', { file: name, error: error.code, detail: error.message, fix: error.hint });
+  }
+}
+
+async function skipForFullDump(deps: CollectDeps, usage: DumpUsage, startedAt: Date, finishedAt: Date): Promise<CycleResult> {
+  const reason = `dump folder holds ${(usage.bytes / MEGABYTE).toFixed(1)} MB, at or above storage.max_dump_mb = ${deps.config.storage.maxDumpMb}`;
+  deps.logger.error('Collection paused: the dump folder is full. Nothing is deleted; collection resumes by itself once uploads free space. Fix the S3 upload problem (see the last s3 error), or raise storage.max_dump_mb if the disk allows.', {
+    dump_files: usage.files,
+    dump_mb: (usage.bytes / MEGABYTE).toFixed(1),
+    max_dump_mb: deps.config.storage.maxDumpMb,
+  });
+  await recordError(deps.store, 'collect', 'DumpFull', reason);
+  const result: CycleResult = { outcome: 'skipped', locationsOk: 0, locationsFailed: 0, delivery: 'none', reason };
+  await recordCycle(deps, result, startedAt, finishedAt, [], undefined);
+  return result;
+}
+
+async function recordCycle(
+  deps: CollectDeps,
+  result: CycleResult,
+  startedAt: Date,
+  finishedAt: Date,
+  outcomes: LocationOutcome[],
+  uploadedKey: string | undefined,
+): Promise<void> {
+  await deps.store.update((state) => {
+    state.lastCycle = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      outcome: result.outcome,
+      locationsOk: result.locationsOk,
+      locationsFailed: result.locationsFailed,
+      delivery: result.delivery,
+      ...(result.fileName ? { file: result.fileName } : {}),
+      ...(result.reason ? { reason: result.reason } : {}),
+    };
+    for (const outcome of outcomes) {
+      const location = (state.locations[outcome.id] ??= {});
+      if (outcome.outcome === 'ok') location.lastSuccessAt = finishedAt.toISOString();
+      else {
+        location.lastFailureAt = finishedAt.toISOString();
+        location.lastError = outcome.error_class;
+      }
+    }
+    if (uploadedKey) state.lastUpload = { at: finishedAt.toISOString(), key: uploadedKey };
+  });
+}

@@ -1,0 +1,14 @@
+import type { StatusStore } from '../state/status-store.ts';
+
+/** Remembers the most recent error for `status` and for the next agent_status record. */
+export async function recordError(
+  store: StatusStore,
+  component: string,
+  errorClass: string,
+  message: string,
+  hint?: string,
+): Promise<void> {
+  await store.update((state) => {
+    state.lastError = { at: new Date().toISOString(), component, errorClass, message, ...(hint ? { hint } : {}) };
+  });
+}

@@ -1,0 +1,78 @@
+// Wires the stages together from a validated config: the only place where sources, spool, sinks
+// and state meet. Each stage gets its own config section, a child logger and its clients.
+import type { AgentConfig } from '../config/types.ts';
+import { createLogger, type AgentLogger } from '../log/logger.ts';
+import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, resolveProxy } from '../net/index.ts';
+import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/source.ts';
+import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
+import { createSpool, type Spool } from '../spool/spool.ts';
+import { createStatusStore, type StatusStore } from '../state/status-store.ts';
+import { AGENT_VERSION, agentIdentity } from '../version.ts';
+import { runCollectCycle, type CycleResult } from './collect.ts';
+import { drainDump, type DrainResult } from './drain.ts';
+
+export interface Runtime {
+  config: AgentConfig;
+  logger: AgentLogger;
+  spool: Spool;
+  store: StatusStore;
+  source: OpenMeteoSource;
+  sink: S3Sink;
+  collect(signal?: AbortSignal): Promise<CycleResult>;
+  drain(signal?: AbortSignal): Promise<DrainResult>;
+  /** Moves files a crash left in temp/ to dump/; logs what it did. */
+  recover(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function s3EndpointUrl(config: AgentConfig): string {
+  return config.s3.endpoint ?? `https://s3.${config.s3.region}.amazonaws.com`;
+}
+
+export async function createRuntime(config: AgentConfig, options: { console: boolean }): Promise<Runtime> {
+  const logger = createLogger({ dir: config.logging.dir, level: config.logging.level, keepDays: config.logging.keepDays, console: options.console });
+  const s3Url = s3EndpointUrl(config);
+  const dispatcher = await createUndiciDispatcher(config.network, config.openMeteo.url);
+  const requestHandler = await createNodeHttpHandler(config.network, s3Url, { requestTimeoutMs: 60_000, connectionTimeoutMs: 10_000 });
+  logger.child('network').debug('Network settings.', {
+    open_meteo_proxy: describeProxy(resolveProxy(config.openMeteo.url, config.network)),
+    s3_proxy: describeProxy(resolveProxy(s3Url, config.network)),
+    ca_file: config.network.caFile,
+  });
+
+  let credentials;
+  if (config.s3.credentialsFile) {
+    const loaded = await loadCredentialsFile(config.s3.credentialsFile);
+    credentials = loaded.credentials;
+    for (const warning of loaded.warnings) logger.child('s3').warn(warning, { file: config.s3.credentialsFile });
+  }
+
+  const spool = createSpool(config.storage.dir);
+  await spool.prepare();
+  const store = createStatusStore(config.storage.dir, AGENT_VERSION);
+  const source = createOpenMeteoSource({ config: config.openMeteo, logger: logger.child('open-meteo'), dispatcher });
+  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, ...(credentials ? { credentials } : {}) });
+  const identity = agentIdentity();
+
+  return {
+    config,
+    logger,
+    spool,
+    store,
+    source,
+    sink,
+    collect: (signal) => runCollectCycle({ config, source, sink, spool, store, logger: logger.child('collect'), identity }, signal),
+    drain: (signal) => drainDump({ sink, spool, store, logger: logger.child('drain'), prefix: config.s3.prefix }, signal),
+    async recover() {
+      const { moved, removedPartials } = await spool.recoverTemp();
+      const log = logger.child('spool');
+      if (moved.length > 0) log.warn('Files left in temp/ by an interrupted run were moved to the dump; they will be uploaded.', { files: moved.length });
+      if (removedPartials.length > 0) log.warn('Incomplete files from an interrupted write were removed (they were never acknowledged).', { files: removedPartials.length });
+    },
+    async close() {
+      sink.destroy();
+      await dispatcher.close();
+      await logger.close();
+    },
+  };
+}

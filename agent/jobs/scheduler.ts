@@ -1,0 +1,74 @@
+// Runs the agent's jobs on their cron schedules until the shutdown signal fires.
+//
+// - Each tick of a job waits a random jitter first (collection: so a fleet of agents on the same
+//   schedule does not hit Open-Meteo in the same second), abortable by shutdown.
+// - A job never overlaps itself: a tick that fires while the previous run is still busy is
+//   skipped with a debug line. Collection and drain may run side by side (they touch different
+//   files: drain only lists dump/ once at the start of its pass).
+// - A job that throws is logged once and the schedule goes on; it never kills the process.
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../log/logger.ts';
+
+export interface ScheduledJob {
+  name: string;
+  schedule: string;
+  jitterSeconds: number;
+  run(signal: AbortSignal): Promise<unknown>;
+}
+
+export interface RunningSchedules {
+  /** Resolves when every job that is running has finished or given up after abort. */
+  stop(): Promise<void>;
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: AbortSignal): RunningSchedules {
+  const running = new Map<string, Promise<void>>();
+  const tasks: ScheduledTask[] = [];
+
+  const tick = (job: ScheduledJob): void => {
+    if (signal.aborted) return;
+    if (running.has(job.name)) {
+      logger.debug('Previous run still busy; this tick is skipped.', { job: job.name });
+      return;
+    }
+    const run = (async () => {
+      await sleep(Math.random() * job.jitterSeconds * 1000, signal);
+      if (signal.aborted) return;
+      try {
+        await job.run(signal);
+      } catch (error) {
+        if (!signal.aborted) {
+          logger.error('Job failed unexpectedly; it runs again at its next scheduled time.', {
+            job: job.name,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }
+    })().finally(() => running.delete(job.name));
+    running.set(job.name, run);
+  };
+
+  for (const job of jobs) {
+    tasks.push(cron.schedule(job.schedule, () => tick(job), { name: job.name, noOverlap: false }));
+  }
+
+  return {
+    async stop() {
+      await Promise.all(tasks.map((task) => task.destroy()));
+      await Promise.all(running.values());
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// What `status` shows support staff: a small JSON file, state/status.json, rewritten atomically
+// (temp name, fsync, rename) after each step, so a reader or a crash never sees half a file.
+// It holds facts about the past (last cycle, per-location outcomes, last upload, last error,
+// per-file failure counts); live facts (dump size) are measured when `status` runs.
+// Every message stored here has already passed through the logger's redaction rules: callers
+// store error codes and sentences, never request data.
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { redactText } from '../log/logger.ts';
+
+export interface CycleSummary {
+  startedAt: string;
+  finishedAt: string;
+  outcome: 'ok' | 'partial' | 'failed' | 'skipped';
+  locationsOk: number;
+  locationsFailed: number;
+  file?: string;
+  delivery: 'uploaded' | 'dumped' | 'none';
+  reason?: string;
+}
+
+export interface LocationState {
+  lastSuccessAt?: string;
+  lastFailureAt?: string;
+  lastError?: string;
+}
+
+export interface ErrorRecord {
+  at: string;
+  component: string;
+  errorClass: string;
+  message: string;
+  hint?: string;
+}
+
+export interface DumpFileFailures {
+  attempts: number;
+  lastAttemptAt: string;
+  lastError: string;
+}
+
+export interface AgentState {
+  stateVersion: 1;
+  agentVersion: string;
+  pid?: number;
+  startedAt?: string;
+  lastCycle?: CycleSummary;
+  locations: Record<string, LocationState>;
+  lastUpload?: { at: string; key: string };
+  lastDrain?: { at: string; uploaded: number; failed: number; remaining: number; stoppedBy?: string };
+  lastError?: ErrorRecord;
+  dumpFailures: Record<string, DumpFileFailures>;
+}
+
+export interface StatusStore {
+  readonly file: string;
+  read(): Promise<AgentState>;
+  /** Applies `change` to the current state and writes it atomically. Calls are serialised. */
+  update(change: (state: AgentState) => void): Promise<AgentState>;
+}
+
+export function emptyState(agentVersion: string): AgentState {
+  return { stateVersion: 1, agentVersion, locations: {}, dumpFailures: {} };
+}
+
+export function createStatusStore(storageDir: string, agentVersion: string): StatusStore {
+  const dir = join(storageDir, 'state');
+  const file = join(dir, 'status.json');
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const read = async (): Promise<AgentState> => {
+    try {
+      const parsed = JSON.parse(await readFile(file, 'utf8')) as AgentState;
+      return { ...emptyState(agentVersion), ...parsed, agentVersion };
+    } catch (error) {
+      // No file yet, or a corrupt one (a disk fault): status starts afresh rather than failing.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) {
+        return emptyState(agentVersion);
+      }
+      throw error;
+    }
+  };
+
+  const write = async (state: AgentState): Promise<void> => {
+    await mkdir(dir, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    const handle = await open(temporary, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
+    try {
+      await handle.writeFile(redactText(JSON.stringify(state, null, 2)) + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  };
+
+  return {
+    file,
+    read,
+    update(change) {
+      const next = queue.then(async () => {
+        const state = await read();
+        change(state);
+        await write(state);
+        return state;
+      });
+      queue = next.catch(() => undefined);
+      return next;
+    },
+  };
+}
