@@ -30,13 +30,14 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  const register = (name: string, description: string, help: string, action: (options: never) => Promise<ExitCodeValue>): Command =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander hands each action its own options shape
+  const register = (name: string, description: string, help: string, action: (options: any) => Promise<ExitCodeValue>): Command =>
     program
       .command(name)
       .description(description)
       .addOption(configOption)
       .addHelpText('after', help)
-      .action(async (options: never) => setExitCode(await action(options)));
+      .action(async (options: { config: string }) => setExitCode(await action(options)));
 
   register('run', 'run as a service: collect and retry on schedule until SIGINT/SIGTERM',
     example('datapipe-agent run -c /etc/datapipe-agent/config.ini'),

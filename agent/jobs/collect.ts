@@ -7,7 +7,7 @@
 import type { AgentConfig } from '../config/types.ts';
 import { buildAgentStatus, buildObservation, toNdjson, type AgentIdentity, type EnvelopeRecord, type LocationOutcome } from '../envelope/records.ts';
 import type { Logger } from '../log/logger.ts';
-import type { OpenMeteoSource } from '../sources/open-meteo/source.ts';
+import type { LocationResult, OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import type { S3Sink } from '../sinks/s3/sink.ts';
 import { cycleFileName, parseSpoolFileName } from '../spool/file-names.ts';
 import type { DumpUsage, Spool } from '../spool/spool.ts';
@@ -44,43 +44,23 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   if (usage.bytes >= deps.config.storage.maxDumpMb * MEGABYTE) return skipForFullDump(deps, usage, startedAt, now());
 
   const results = await deps.source.fetchCurrent(deps.config.locations, signal);
-  const collectedAt = now();
-  const records: EnvelopeRecord[] = [];
-  const outcomes: LocationOutcome[] = [];
-  for (const result of results) {
-    if (result.ok) {
-      records.push(buildObservation({
-        customerId: deps.config.customer.id,
-        location: result.location,
-        observedAt: result.observedAt,
-        collectedAt,
-        agent: deps.identity,
-        payload: result.payload,
-      }));
-      outcomes.push({ id: result.location.id, outcome: 'ok' });
-    } else {
-      outcomes.push({ id: result.location.id, outcome: 'failed', error_class: result.error.kind });
-    }
-  }
-  const failedResults = results.filter((result) => !result.ok);
-  const firstFailure = failedResults[0];
+  const state = await deps.store.read();
+  const firstFailure = results.find((result) => !result.ok);
   if (firstFailure && !firstFailure.ok) {
     await recordError(deps.store, 'open-meteo', firstFailure.error.kind, firstFailure.error.message);
   }
-  const state = await deps.store.read();
-  records.push(buildAgentStatus({
-    customerId: deps.config.customer.id,
-    cycleStartedAt: startedAt,
-    collectedAt,
-    agent: deps.identity,
-    locations: outcomes,
-    dumpBacklog: { files: usage.files, bytes: usage.bytes, oldest_at: usage.oldest?.toISOString() ?? null },
-    lastErrorClass: state.lastError?.errorClass ?? null,
-  }));
+  const { records, outcomes } = buildCycleRecords(deps, results, {
+    startedAt,
+    collectedAt: now(),
+    usage,
+    lastObservedAt: (id) => state.locations[id]?.lastObservedAt,
+    lastErrorClass: (firstFailure && !firstFailure.ok ? firstFailure.error.kind : state.lastError?.errorClass) ?? null,
+  });
 
   const body = Buffer.from(toNdjson(records));
   const name = cycleFileName(deps.config.customer.id, startedAt, body);
   const path = await deps.spool.writeTemp(name, body);
+  await rememberObservations(deps.store, records);
   const file = { ...parseSpoolFileName(name)!, path };
   const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.config.s3.prefix, signal });
   if (!delivery.ok) await deps.spool.moveToDump(path);
@@ -109,6 +89,58 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
     backlog_mb: (backlog.bytes / MEGABYTE).toFixed(2),
   });
   return result;
+}
+
+/**
+ * One observation per location that succeeded with a value newer than the last one written, and
+ * the cycle's agent_status record, which lists every location's outcome.
+ */
+function buildCycleRecords(
+  deps: CollectDeps,
+  results: LocationResult[],
+  cycle: { startedAt: Date; collectedAt: Date; usage: DumpUsage; lastObservedAt: (locationId: string) => string | undefined; lastErrorClass: string | null },
+): { records: EnvelopeRecord[]; outcomes: LocationOutcome[] } {
+  const records: EnvelopeRecord[] = [];
+  const outcomes: LocationOutcome[] = [];
+  for (const result of results) {
+    if (!result.ok) {
+      outcomes.push({ id: result.location.id, outcome: 'failed', error_class: result.error.kind });
+      continue;
+    }
+    outcomes.push({ id: result.location.id, outcome: 'ok' });
+    const lastObservedAt = cycle.lastObservedAt(result.location.id);
+    // Polled again before the source had a newer value: that record was already written.
+    if (lastObservedAt && result.observedAt.getTime() <= new Date(lastObservedAt).getTime()) continue;
+    records.push(buildObservation({
+      customerId: deps.config.customer.id,
+      location: result.location,
+      observedAt: result.observedAt,
+      collectedAt: cycle.collectedAt,
+      agent: deps.identity,
+      payload: result.payload,
+    }));
+  }
+  records.push(buildAgentStatus({
+    customerId: deps.config.customer.id,
+    cycleStartedAt: cycle.startedAt,
+    collectedAt: cycle.collectedAt,
+    agent: deps.identity,
+    locations: outcomes,
+    dumpBacklog: { files: cycle.usage.files, bytes: cycle.usage.bytes, oldest_at: cycle.usage.oldest?.toISOString() ?? null },
+    lastErrorClass: cycle.lastErrorClass,
+  }));
+  return { records, outcomes };
+}
+
+/** Called once the cycle file is durable: from now on these observations count as written. */
+async function rememberObservations(store: StatusStore, records: EnvelopeRecord[]): Promise<void> {
+  await store.update((state) => {
+    for (const record of records) {
+      if (record.record_type !== 'observation') continue;
+      const location = (state.locations[record.location.id] ??= {});
+      location.lastObservedAt = record.observed_at;
+    }
+  });
 }
 
 function logUploadFailure(logger: Logger, name: string, error: { retryable: boolean; code: string; message: string; hint?: string }): void {

@@ -3,7 +3,7 @@
 import type { AgentConfig } from '../config/types.ts';
 import { createLogger, type AgentLogger } from '../log/logger.ts';
 import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, resolveProxy } from '../net/index.ts';
-import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/source.ts';
+import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
 import { createSpool, type Spool } from '../spool/spool.ts';
 import { createStatusStore, type StatusStore } from '../state/status-store.ts';

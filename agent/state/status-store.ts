@@ -21,6 +21,9 @@ export interface CycleSummary {
 }
 
 export interface LocationState {
+  /** observed_at of the newest observation written to a cycle file: an unchanged value polled
+   *  again is not written a second time (it would be the same record under a second key). */
+  lastObservedAt?: string;
   lastSuccessAt?: string;
   lastFailureAt?: string;
   lastError?: string;

@@ -51,8 +51,8 @@ async function writeDemoConfig(s3Endpoint: string, credentials: { accessKeyId: s
 }
 
 async function main(): Promise<void> {
-  const bucketName = String(ini.parse(await readFile(join(root, 'config.example.ini'), 'utf8')).s3?.bucket ?? 'open-meteo-source-bucket');
-  const s3 = await startS3Server({ buckets: [bucketName] });
+  const exampleS3 = ini.parse(await readFile(join(root, 'config.example.ini'), 'utf8')).s3 ?? {};
+  const s3 = await startS3Server({ buckets: [String(exampleS3.bucket)], region: String(exampleS3.region) });
   const stub = offline ? await startOpenMeteoStub() : undefined;
   const { file, bucket } = await writeDemoConfig(s3.endpoint, s3.credentials, stub?.url);
   console.log(`\nLocal S3-compatible store: ${s3.endpoint} (bucket ${bucket})`);

@@ -44,7 +44,7 @@ export async function createSite(options: SiteOptions): Promise<Site> {
     '[locations]', ...(options.locations ?? DEFAULT_LOCATIONS), '',
     '[open_meteo]', `url = ${options.openMeteo.url}`, 'variables = temperature_2m, wind_speed_10m, is_day',
     `schedule = ${options.schedule ?? '*/2 * * * * *'}`, 'jitter_seconds = 0', 'timeout_seconds = 5', '',
-    '[s3]', `bucket = ${BUCKET}`, 'region = eu-north-1', 'prefix = raw/', `endpoint = ${options.s3.endpoint}`,
+    '[s3]', `bucket = ${BUCKET}`, `region = ${options.s3.region}`, 'prefix = raw/', `endpoint = ${options.s3.endpoint}`,
     'credentials_file = credentials.ini', `retry_schedule = ${options.retrySchedule ?? '*/2 * * * * *'}`, '',
     '[storage]', 'dir = ./var', `max_dump_mb = ${options.maxDumpMb ?? 2048}`, '',
     '[logging]', 'dir = ./var/logs', 'level = debug', 'keep_days = 7', '',
@@ -81,7 +81,7 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
 
 /** Every log line the agent wrote in the site's log folder. */
 export async function readLogs(site: Site): Promise<string> {
-  let files: string[] = [];
+  let files: string[];
   try {
     files = (await readdir(site.logDir)).filter((name) => name.endsWith('.log')).sort();
   } catch {

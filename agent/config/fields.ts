@@ -1,0 +1,124 @@
+// Value parsers for config.ini keys, as zod schemas from string to the typed value. Each failure
+// message says what is wrong and what is expected; messages echo the value only for keys that
+// cannot hold a secret (see `secretText` and `proxyUrl`).
+import cron from 'node-cron';
+import { z } from 'zod';
+
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const ID_RULE = "letters, digits, '-' and '_' only, 1 to 64 characters";
+
+/** A schema that passes the string through when `check` returns null, else fails with its message. */
+export function checkedText(check: (value: string) => string | null) {
+  return z.string().superRefine((value, context) => {
+    const message = check(value);
+    if (message !== null) context.addIssue({ code: 'custom', message });
+  });
+}
+
+export const identifier = checkedText((value) => (ID_PATTERN.test(value) ? null : `'${value}' is not a valid id; use ${ID_RULE}`));
+
+export function wholeNumber(min: number, max: number, unit: string) {
+  const range = `a whole number from ${min} to ${max} ${unit}`;
+  return z
+    .string()
+    .superRefine((value, context) => {
+      if (!/^\+?\d+$/.test(value)) context.addIssue({ code: 'custom', message: `'${value}' is not a number; expected ${range}` });
+      else if (Number(value) < min || Number(value) > max) context.addIssue({ code: 'custom', message: `${value} is out of range; expected ${range}` });
+    })
+    .transform(Number);
+}
+
+export const cronSchedule = checkedText((value) => {
+  const fields = value.split(/\s+/).length;
+  const expected = "expected a cron expression with 5 fields (minute hour day month weekday, e.g. '*/15 * * * *') or 6 (seconds first)";
+  if (fields !== 5 && fields !== 6) return `'${value}' has ${fields} field${fields === 1 ? '' : 's'}; ${expected}`;
+  return cron.validate(value) ? null : `'${value}' is not a valid cron expression; ${expected}`;
+});
+
+export const logLevel = z.enum(['error', 'warn', 'info', 'debug'], {
+  error: (issue) => `'${String(issue.input)}' is not a log level; expected one of error, warn, info, debug`,
+});
+
+/** An http(s) URL without user info, query or fragment (those could carry secrets into logs). */
+export function httpUrl(purpose: string) {
+  return checkedText((value) => {
+    const url = URL.parse(value);
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      return `is not an http:// or https:// URL; expected ${purpose}`;
+    }
+    if (url.username || url.password) return `must not contain a user name or password; expected ${purpose}`;
+    if (url.search || url.hash) return `must not contain '?' or '#' parts (put an API key in open_meteo.api_key); expected ${purpose}`;
+    return null;
+  });
+}
+
+/** The proxy URL may carry user:password; messages show it only with the password masked. */
+export const proxyUrl = checkedText((value) => {
+  const url = URL.parse(value);
+  const expected = 'expected http://host:port or http://user:password@host:port';
+  // Without '://', `host:8080` or `user:password@host:8080` would parse as a scheme; say so, never echo.
+  if (!url || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return `is not a URL (is http:// missing in front?); ${expected}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `'${redactUrl(url)}' is not an http:// or https:// proxy; ${expected}`;
+  if (!url.hostname) return `has no host name; ${expected}`;
+  return null;
+});
+
+export function redactUrl(url: URL): string {
+  const user = url.username ? `${url.username}${url.password ? ':****' : ''}@` : '';
+  return `${url.protocol}//${user}${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
+/** A value that must never be echoed: messages describe it without showing it. */
+export const secretText = checkedText((value) => (/\s/.test(value) ? 'contains spaces; paste the key exactly as issued, without spaces' : null));
+
+export const variableList = z.string().transform((value, context) => {
+  const names = value.split(',').map((name) => name.trim());
+  const seen = new Set<string>();
+  for (const name of names) {
+    const message = checkVariableName(name, seen);
+    if (message) context.addIssue({ code: 'custom', message });
+    seen.add(name);
+  }
+  return names;
+});
+
+function checkVariableName(name: string, seen: Set<string>): string | null {
+  if (name === '') return "has an empty item (two commas in a row, or a comma at the end); expected names separated by ', '";
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) return `'${name}' is not a variable name; expected lower-case names such as temperature_2m`;
+  if (seen.has(name)) return `'${name}' is listed twice; list each variable once`;
+  return null;
+}
+
+/** S3 general purpose bucket naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+export const bucketName = checkedText((value) => {
+  const problem = bucketNameProblem(value);
+  return problem ? `'${value}' is not a valid S3 bucket name: ${problem}` : null;
+});
+
+function bucketNameProblem(name: string): string | null {
+  if (name.length < 3 || name.length > 63) return 'it must be 3 to 63 characters long';
+  if (!/^[a-z0-9.-]+$/.test(name)) return "use only lower-case letters, digits, '.' and '-'";
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return 'it must start and end with a letter or digit';
+  if (name.includes('..')) return "it must not contain '..'";
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'it must not look like an IP address';
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name)) return "it must not start with 'xn--', 'sthree-' or 'amzn-s3-demo-'";
+  if (/(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(name)) return 'it ends with a suffix AWS reserves';
+  return null;
+}
+
+export const region = checkedText((value) =>
+  /^[a-z0-9][a-z0-9-]*$/.test(value) ? null : `'${value}' is not a region name; expected lower-case letters, digits and '-', such as eu-north-1`,
+);
+
+export const keyPrefix = checkedText((value) => {
+  if (value === '') return null;
+  const example = "expected something like 'raw/' or 'site-a/raw/', or an empty value for no prefix";
+  if (value.startsWith('/')) return `'${value}' starts with '/'; ${example}`;
+  if (!value.endsWith('/')) return `'${value}' must end with '/'; ${example}`;
+  if (value.includes('//')) return `'${value}' contains '//' (an empty folder name); ${example}`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
+  if (/[\\\u0000-\u001f]/.test(value)) return `'${value}' contains a backslash or control character; ${example}`;
+  return null;
+});
+
+export const pathText = checkedText((value) => (value.includes('\u0000') ? 'contains a NUL character; expected a file or folder path' : null));

@@ -1,0 +1,150 @@
+// The one proxy decision both outbound clients (undici for Open-Meteo, the AWS SDK's
+// NodeHttpHandler for S3) share. Built once per client at start-up, never per request.
+//
+// Precedence for a target URL:
+//   1. NO_PROXY / no_proxy (environment) exempts the host: direct connection, whatever else is set
+//      (see no-proxy.ts for the matching rules).
+//   2. network.proxy from config.ini, for http and https targets alike.
+//   3. https targets: https_proxy, then HTTPS_PROXY; http targets: http_proxy, then HTTP_PROXY
+//      (curl's rules: an https target never falls back to HTTP_PROXY). Empty values count as unset.
+//   4. Otherwise direct.
+// A proxy value without a scheme (`proxy.corp:8080`) means http://. Only http:// and https://
+// proxies are supported. Credentials in the URL (`http://user:pass@proxy:8080`) are sent as Basic
+// proxy authorization; the password is registered with the logger's redaction and never printed:
+// use describeProxy() for logs and status.
+import { ConfigError } from '../errors.ts';
+import { registerSecret } from '../log/logger.ts';
+import type { NetworkConfig } from '../config/types.ts';
+import { isExemptFromProxy } from './no-proxy.ts';
+
+/** A proxy ready to hand to a client: the URL without credentials plus the header they become. */
+export interface PreparedProxy {
+  /** scheme://host:port/ with no user or password. */
+  uri: string;
+  /** `Basic <base64>` when the proxy URL carried credentials. */
+  authorization?: string;
+  /** For logs and status; see describeProxy. */
+  display: string;
+}
+
+interface ProxyChoice {
+  url: string;
+  /** Where the value came from, for error messages: `network.proxy` or the variable's name. */
+  setting: string;
+}
+
+/** The proxy URL to use for `targetUrl`, or undefined for a direct connection. */
+export function resolveProxy(targetUrl: string, network: NetworkConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return chooseProxy(targetUrl, network, env)?.url;
+}
+
+/**
+ * resolveProxy, validated and split for a client. Throws a ConfigError naming the setting
+ * (network.proxy or the environment variable) when the chosen proxy URL is unusable.
+ */
+export function prepareProxy(targetUrl: string, network: NetworkConfig, env: NodeJS.ProcessEnv = process.env): PreparedProxy | undefined {
+  const choice = chooseProxy(targetUrl, network, env);
+  if (!choice) return undefined;
+  const problem = proxyUrlProblem(choice.url);
+  if (problem !== undefined) {
+    const file = choice.setting === 'network.proxy' ? 'config.ini' : 'environment';
+    throw new ConfigError([{ severity: 'error', file, where: choice.setting, message: problem }]);
+  }
+  const url = new URL(choice.url);
+  const authorization = basicAuthorization(url);
+  url.username = '';
+  url.password = '';
+  const prepared: PreparedProxy = { uri: url.href, display: describeProxy(choice.url) };
+  if (authorization !== undefined) prepared.authorization = authorization;
+  return prepared;
+}
+
+/** For logs/status: the proxy URL without user:password (`direct` when there is no proxy). */
+export function describeProxy(proxyUrl: string | undefined): string {
+  if (proxyUrl === undefined || proxyUrl.trim() === '') return 'direct';
+  let url: URL;
+  try {
+    url = new URL(withScheme(proxyUrl));
+  } catch {
+    return 'invalid proxy URL';
+  }
+  const credentials = url.username !== '' || url.password !== '' ? '**REDACTED**@' : '';
+  return `${url.protocol}//${credentials}${url.host}`;
+}
+
+/**
+ * What is wrong with a proxy URL, or undefined when it is usable. For config validation too; the
+ * message never repeats the value (it may hold a password).
+ */
+export function proxyUrlProblem(proxyUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(withScheme(proxyUrl));
+  } catch {
+    return 'is not a valid URL; expected http://host:port or http://user:password@host:port (percent-encode special characters in the password)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `uses the unsupported scheme "${url.protocol}"; only http:// and https:// proxies are supported`;
+  }
+  if (url.hostname === '') return 'has no host name; expected http://host:port';
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    return 'must not have a path, query or fragment; expected http://host:port';
+  }
+  return undefined;
+}
+
+function chooseProxy(targetUrl: string, network: NetworkConfig, env: NodeJS.ProcessEnv): ProxyChoice | undefined {
+  const target = parseTarget(targetUrl);
+  const noProxy = readEnv(env, 'no_proxy');
+  if (isExemptFromProxy(target.hostname, target.port, noProxy?.value)) return undefined;
+  const configured = network.proxy?.trim();
+  if (configured) return { url: withScheme(configured), setting: 'network.proxy' };
+  const fromEnv = readEnv(env, target.https ? 'https_proxy' : 'http_proxy');
+  return fromEnv ? { url: withScheme(fromEnv.value), setting: fromEnv.name } : undefined;
+}
+
+function parseTarget(targetUrl: string): { hostname: string; port: number; https: boolean } {
+  let url: URL;
+  try {
+    url = new URL(targetUrl);
+  } catch (error) {
+    // The message leaves the URL out: it may carry an api key in its query string.
+    throw new TypeError('Cannot choose a proxy: the target is not a valid URL.', { cause: error });
+  }
+  const https = url.protocol === 'https:';
+  const port = url.port === '' ? (https ? 443 : 80) : Number(url.port);
+  return { hostname: url.hostname, port, https };
+}
+
+/** Lower-case name first, as curl does; an empty value counts as unset. */
+function readEnv(env: NodeJS.ProcessEnv, lowerName: string): { name: string; value: string } | undefined {
+  for (const name of [lowerName, lowerName.toUpperCase()]) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
+  }
+  return undefined;
+}
+
+function withScheme(proxyUrl: string): string {
+  const trimmed = proxyUrl.trim();
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+}
+
+function basicAuthorization(url: URL): string | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  const user = safeDecode(url.username);
+  const password = safeDecode(url.password);
+  const token = Buffer.from(`${user}:${password}`).toString('base64');
+  registerSecret(url.password);
+  registerSecret(password);
+  registerSecret(token);
+  return `Basic ${token}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

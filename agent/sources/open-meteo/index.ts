@@ -1,0 +1,8 @@
+// The Open-Meteo source's public face: jobs/ import from here, never from the files behind it.
+export {
+  createOpenMeteoSource,
+  MAX_LOCATIONS_PER_REQUEST,
+  type LocationResult,
+  type OpenMeteoSource,
+  type OpenMeteoSourceOptions,
+} from './source.ts';
