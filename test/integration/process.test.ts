@@ -42,7 +42,7 @@ describe('the agent as a service process', () => {
 
   it('loses nothing when killed with -9 while an upload is in flight', async () => {
     const site = await createSite({ dir: await tempDir(), s3, openMeteo });
-    s3.injectFaults({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
+    s3.injectFaults({ kind: 'hang' });
     const child = startRun(site);
     await waitFor(async () => (await listSpool(site, 'temp')).some((name) => name.endsWith('.ndjson')), 30_000, 'a cycle file in temp/');
     child.kill('SIGKILL');
@@ -65,7 +65,7 @@ describe('the agent as a service process', () => {
 
   it('stops cleanly on SIGTERM mid-upload: exit 0 within seconds, the file kept for retry', async () => {
     const site = await createSite({ dir: await tempDir(), s3, openMeteo });
-    s3.injectFaults({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
+    s3.injectFaults({ kind: 'hang' });
     const child = startRun(site);
     await waitFor(async () => (await listSpool(site, 'temp')).some((name) => name.endsWith('.ndjson')), 30_000, 'a cycle file in temp/');
     const stoppedAt = Date.now();

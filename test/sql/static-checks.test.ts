@@ -1,0 +1,113 @@
+// Offline checks that the scripts in sql/ deploy in order and re-run safely. Each rule is also
+// run against a small broken script, so a checker that silently found nothing would fail here.
+import { describe, expect, it } from 'vitest';
+import {
+  analyzeScripts,
+  checkCreateRules,
+  checkReferencesDefinedEarlier,
+  checkStreamsHaveOneTask,
+  checkTasksAndAlertsResumed,
+  checkTeardown,
+  findCreates,
+  type ScriptSet,
+} from './static-analysis.ts';
+import { loadScripts, renderedStatements, SAMPLE_VARIABLES, splitStatements, TEARDOWN_FILE } from './sql-scripts.ts';
+
+function realScripts(): ScriptSet {
+  const scripts = loadScripts();
+  return {
+    deploy: renderedStatements(scripts.filter((s) => s.file !== TEARDOWN_FILE)),
+    teardown: renderedStatements(scripts.filter((s) => s.file === TEARDOWN_FILE)),
+    database: SAMPLE_VARIABLES.database as string,
+  };
+}
+
+const statements = (text: string) => splitStatements('bad.sql', text);
+
+describe('sql/ static checks', () => {
+  it('finds no problem in the real scripts', () => {
+    const problems = analyzeScripts(realScripts());
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it('sees the objects the pipeline is made of', () => {
+    const kinds = findCreates(realScripts().deploy).map((c) => `${c.kind} ${c.name.split('.').slice(1).join('.')}`);
+    expect(kinds).toEqual(expect.arrayContaining([
+      'PIPE RAW.RECORDS_PIPE',
+      'TABLE RAW.RECORDS',
+      'STREAM PIPELINE.RAW_TO_CUSTOMERS',
+      'STREAM PIPELINE.RAW_TO_LOCATIONS',
+      'STREAM PIPELINE.RAW_TO_WEATHER',
+      'STREAM PIPELINE.RAW_TO_AGENT_STATUS',
+      'TASK PIPELINE.MERGE_WEATHER',
+      'TABLE CURATED.WEATHER_OBSERVATIONS',
+      'TABLE CURATED.AGENT_STATUS',
+      'VIEW MONITORING.FRESHNESS',
+      'ALERT MONITORING.PIPELINE_ALERT',
+    ]));
+  });
+});
+
+describe('the checks catch broken scripts', () => {
+  it('rejects OR REPLACE on stateful objects and CREATE without IF NOT EXISTS', () => {
+    const problems = checkCreateRules(statements(
+      'CREATE OR REPLACE TABLE D.S.T (a INT); CREATE STREAM D.S.X ON TABLE D.S.T; CREATE VIEW D.S.V AS SELECT 1;',
+    ));
+    expect(problems).toEqual([
+      expect.stringContaining('OR REPLACE on a stateful TABLE'),
+      expect.stringContaining('STREAM must be created IF NOT EXISTS'),
+      expect.stringContaining('plain CREATE VIEW fails on the second deploy'),
+    ]);
+  });
+
+  it('rejects a reference to an object created later or never', () => {
+    const problems = checkReferencesDefinedEarlier(statements(
+      'CREATE DATABASE IF NOT EXISTS D; CREATE VIEW D.S.V AS SELECT * FROM D.S.T; CREATE SCHEMA IF NOT EXISTS D.S; GRANT ROLE D_OWNER TO ROLE SYSADMIN;',
+    ), 'D');
+    expect(problems).toEqual([
+      expect.stringContaining('creates D.S.V in D.S, which no earlier statement creates'),
+      expect.stringContaining('uses D.S.T, which no earlier statement creates'),
+      expect.stringContaining('uses D_OWNER, which no earlier statement creates'),
+    ]);
+  });
+
+  it('rejects a stream shared by two tasks, read elsewhere, or not awaited in WHEN', () => {
+    const problems = checkStreamsHaveOneTask(statements(`
+      CREATE STREAM IF NOT EXISTS D.P.S ON TABLE D.R.T APPEND_ONLY = TRUE;
+      CREATE OR REPLACE TASK D.P.A WHEN SYSTEM$STREAM_HAS_DATA('D.P.S') AS INSERT INTO D.C.X SELECT * FROM D.P.S;
+      CREATE OR REPLACE TASK D.P.B AS INSERT INTO D.C.Y SELECT * FROM D.P.S;
+      INSERT INTO D.C.Z SELECT * FROM D.P.S;
+    `), 'D');
+    expect(problems).toEqual([
+      expect.stringContaining('consumed by exactly one task, found 2 (D.P.A, D.P.B)'),
+      expect.stringContaining("task reads D.P.S but its WHEN does not wait on SYSTEM$STREAM_HAS_DATA('D.P.S')"),
+      expect.stringContaining('reads D.P.S outside its task'),
+    ]);
+  });
+
+  it('rejects a task that is never resumed, or replaced after its resume', () => {
+    const problems = checkTasksAndAlertsResumed(statements(`
+      CREATE OR REPLACE TASK D.P.A AS SELECT 1;
+      CREATE OR REPLACE TASK D.P.B AS SELECT 1;
+      ALTER TASK D.P.B RESUME;
+      CREATE OR REPLACE TASK D.P.B AS SELECT 2;
+    `));
+    expect(problems).toEqual([
+      expect.stringContaining("add 'ALTER TASK D.P.A RESUME' after it"),
+      expect.stringContaining("add 'ALTER TASK D.P.B RESUME' after it"),
+    ]);
+  });
+
+  it('rejects a teardown that misses or adds an account-level object', () => {
+    const problems = checkTeardown({
+      database: 'D',
+      deploy: statements('CREATE ROLE IF NOT EXISTS D_OWNER; CREATE DATABASE IF NOT EXISTS D;'),
+      teardown: statements('USE ROLE ACCOUNTADMIN; DROP DATABASE IF EXISTS D; DROP ROLE IF EXISTS D_OTHER; DELETE FROM D.S.T;'),
+    });
+    expect(problems).toEqual([
+      expect.stringContaining('teardown may only USE ROLE and DROP'),
+      'teardown does not drop ROLE D_OWNER, which the deploy creates',
+      'teardown drops ROLE D_OTHER, which the deploy does not create',
+    ]);
+  });
+});
