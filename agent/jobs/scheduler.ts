@@ -17,6 +17,8 @@ export interface ScheduledJob {
 }
 
 export interface RunningSchedules {
+  /** Runs a job now (no jitter), unless it is already running: the same no-overlap rule as ticks. */
+  runNow(name: string): void;
   /** Resolves when every job that is running has finished or given up after abort. */
   stop(): Promise<void>;
 }
@@ -38,14 +40,14 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
   const running = new Map<string, Promise<void>>();
   const tasks: ScheduledTask[] = [];
 
-  const tick = (job: ScheduledJob): void => {
+  const tick = (job: ScheduledJob, jitter: boolean): void => {
     if (signal.aborted) return;
     if (running.has(job.name)) {
       logger.debug('Previous run still busy; this tick is skipped.', { job: job.name });
       return;
     }
     const run = (async () => {
-      await sleep(Math.random() * job.jitterSeconds * 1000, signal);
+      if (jitter) await sleep(Math.random() * job.jitterSeconds * 1000, signal);
       if (signal.aborted) return;
       try {
         await job.run(signal);
@@ -62,10 +64,15 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
   };
 
   for (const job of jobs) {
-    tasks.push(cron.schedule(job.schedule, () => tick(job), { name: job.name, noOverlap: false }));
+    tasks.push(cron.schedule(job.schedule, () => tick(job, true), { name: job.name, noOverlap: false }));
   }
 
   return {
+    runNow(name) {
+      const job = jobs.find((candidate) => candidate.name === name);
+      if (!job) throw new Error(`no scheduled job named ${name}`);
+      tick(job, false);
+    },
     async stop() {
       await Promise.all(tasks.map((task) => task.destroy()));
       await Promise.all(running.values());

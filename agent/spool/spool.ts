@@ -93,7 +93,7 @@ export function createSpool(storageDir: string): Spool {
     listDump: () => listSpooled(dumpDir),
     async dumpUsage() {
       const files = await listSpooled(dumpDir);
-      const unrecognised = (await readdir(dumpDir)).filter((name) => !parseSpoolFileName(name));
+      const unrecognised = (await readdirIfExists(dumpDir)).filter((name) => !parseSpoolFileName(name));
       return {
         files: files.length,
         bytes: files.reduce((sum, file) => sum + file.bytes, 0),
@@ -110,7 +110,7 @@ export function createSpool(storageDir: string): Spool {
 
 async function listSpooled(dir: string): Promise<SpooledFile[]> {
   const files: SpooledFile[] = [];
-  for (const entry of await readdir(dir)) {
+  for (const entry of await readdirIfExists(dir)) {
     const parsed = parseSpoolFileName(entry);
     if (!parsed) continue;
     const path = join(dir, entry);
@@ -122,6 +122,16 @@ async function listSpooled(dir: string): Promise<SpooledFile[]> {
     }
   }
   return files.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name));
+}
+
+// `status` reads the spool of an agent that may never have run: no folder means no files.
+async function readdirIfExists(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
 }
 
 // A rename is durable only once the directory entry is on disk. Windows cannot open a directory

@@ -23,9 +23,7 @@ export interface StatusReport {
 
 export async function buildStatusReport(config: AgentConfig): Promise<StatusReport> {
   const state = await createStatusStore(config.storage.dir, AGENT_VERSION).read();
-  const spool = createSpool(config.storage.dir);
-  await spool.prepare();
-  const usage = await spool.dumpUsage();
+  const usage = await createSpool(config.storage.dir).dumpUsage();
   const owner: LockOwner | undefined = await findLockOwner(config.storage.dir);
   return {
     agentVersion: AGENT_VERSION,

@@ -44,7 +44,8 @@ describe('the agent as a service process', () => {
     const site = await createSite({ dir: await tempDir(), s3, openMeteo });
     s3.injectFaults({ kind: 'hang' });
     const child = startRun(site);
-    await waitFor(async () => (await listSpool(site, 'temp')).some((name) => name.endsWith('.ndjson')), 30_000, 'a cycle file in temp/');
+    // The upload is in flight once its request reached the (hanging) server, not when the file is written.
+    await waitFor(async () => s3.putRequests >= 1 && (await listSpool(site, 'temp')).some((name) => name.endsWith('.ndjson')), 30_000, 'an upload in flight');
     child.kill('SIGKILL');
     expect((await exited(child)).signal).toBe('SIGKILL');
     const stranded = (await listSpool(site, 'temp')).filter((name) => name.endsWith('.ndjson'));
@@ -67,7 +68,8 @@ describe('the agent as a service process', () => {
     const site = await createSite({ dir: await tempDir(), s3, openMeteo });
     s3.injectFaults({ kind: 'hang' });
     const child = startRun(site);
-    await waitFor(async () => (await listSpool(site, 'temp')).some((name) => name.endsWith('.ndjson')), 30_000, 'a cycle file in temp/');
+    // The upload is in flight once its request reached the (hanging) server, not when the file is written.
+    await waitFor(async () => s3.putRequests >= 1 && (await listSpool(site, 'temp')).some((name) => name.endsWith('.ndjson')), 30_000, 'an upload in flight');
     const stoppedAt = Date.now();
     child.kill('SIGTERM');
     const { code } = await exited(child);

@@ -42,9 +42,6 @@ export async function runService(config: AgentConfig, options: { console: boolea
       state.startedAt = new Date().toISOString();
     });
     await runtime.recover();
-    const startupDrain = runtime.drain(shutdown.signal).catch((error: unknown) => {
-      log.error('Start-up dump retry failed unexpectedly; it runs again on the retry schedule.', { error: String(error) });
-    });
     const schedules = startSchedules(
       [
         { name: 'collect', schedule: config.openMeteo.schedule, jitterSeconds: config.openMeteo.jitterSeconds, run: (signal) => runtime.collect(signal) },
@@ -53,8 +50,10 @@ export async function runService(config: AgentConfig, options: { console: boolea
       log,
       shutdown.signal,
     );
+    // What an earlier run could not deliver goes out first, not at the first retry tick.
+    schedules.runNow('drain');
     await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
-    const finished = Promise.all([schedules.stop(), startupDrain]).then(() => true);
+    const finished = schedules.stop().then(() => true);
     const inTime = await Promise.race([finished, sleep(SHUTDOWN_GRACE_MS, new AbortController().signal).then(() => false)]);
     // Anything still in temp/ (an upload cut short) goes to the dump now rather than at next start.
     await runtime.recover();

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { sleep, startSchedules } from '../../agent/jobs/scheduler.ts';
+import { createListLogger } from '../helpers/list-logger.ts';
+
+describe('scheduler', () => {
+  it('never overlaps a job with itself, keeps going after a failure, and waits for the running job on stop', async () => {
+    const logger = createListLogger();
+    const shutdown = new AbortController();
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    const schedules = startSchedules([{
+      name: 'slow',
+      schedule: '* * * * * *',
+      jitterSeconds: 0,
+      run: async (signal) => {
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        runs += 1;
+        await sleep(1_500, signal);
+        active -= 1;
+        if (runs === 1) throw new Error('first run fails');
+      },
+    }], logger, shutdown.signal);
+    await sleep(5_500, new AbortController().signal);
+    shutdown.abort();
+    await schedules.stop();
+    expect(maxActive).toBe(1);
+    expect(runs).toBeGreaterThanOrEqual(2);
+    expect(active).toBe(0);
+    expect(logger.lines.some((line) => line.level === 'error' && line.fields.error === 'first run fails')).toBe(true);
+    expect(logger.lines.some((line) => line.message.includes('this tick is skipped'))).toBe(true);
+  });
+
+  it('runs a job at once on request, unless it is already running', async () => {
+    const shutdown = new AbortController();
+    let runs = 0;
+    const schedules = startSchedules([{
+      name: 'drain', schedule: '0 0 1 1 *', jitterSeconds: 3600,
+      run: async (signal) => {
+        runs += 1;
+        await sleep(300, signal);
+      },
+    }], createListLogger(), shutdown.signal);
+    schedules.runNow('drain');
+    schedules.runNow('drain');
+    await sleep(100, new AbortController().signal);
+    expect(runs).toBe(1);
+    await sleep(400, new AbortController().signal);
+    schedules.runNow('drain');
+    await sleep(100, new AbortController().signal);
+    expect(runs).toBe(2);
+    shutdown.abort();
+    await schedules.stop();
+    expect(() => schedules.runNow('nope')).toThrow(/no scheduled job named nope/);
+  });
+});
