@@ -3,8 +3,9 @@
 // and `validate` start fast.
 import { Command, CommanderError, Option } from 'commander';
 import { LockError } from '../errors.ts';
-import { redactText } from '../log/logger.ts';
-import { AGENT_VERSION } from '../version.ts';
+import { redactText } from '../log/redact.ts';
+import { AGENT_COMMIT, AGENT_VERSION } from '../version.ts';
+import { registerServiceCommands } from './commands/service.ts';
 import { loadConfigOrReport } from './config-loader.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 
@@ -26,7 +27,7 @@ function withConfig(action: (config: NonNullable<Awaited<ReturnType<typeof loadC
 export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Command {
   const program = new Command('datapipe-agent')
     .description('Collects Open-Meteo weather for the configured locations and delivers it to Amazon S3.')
-    .version(AGENT_VERSION, '-V, --version', 'print the agent version')
+    .version(`${AGENT_VERSION} (commit ${AGENT_COMMIT})`, '-V, --version', 'print the agent version and the commit it was built from')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -73,6 +74,20 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
     withConfig(async (config) => (await import('./commands/init.ts')).runInit(config)),
   );
 
+  register('doctor', 'commissioning self-test: a PASS/WARN/FAIL checklist with a fix for each failure',
+    example('datapipe-agent doctor -c C:\\ProgramData\\Datapipe\\Agent\\config.ini'),
+    async (options: { config: string; json?: boolean }) =>
+      (await import('./commands/doctor.ts')).runDoctor(options.config, { json: options.json === true }),
+  ).option('--json', 'machine-readable output');
+
+  register('support-bundle', 'write one zip for support staff: masked config, recent logs, status, spool inventory, versions',
+    example('datapipe-agent support-bundle -c config.ini -o support.zip'),
+    async (options: { config: string; output?: string; days: string }) =>
+      (await import('./commands/support-bundle.ts')).runSupportBundle(options.config, { output: options.output, days: Number(options.days) }),
+  ).option('-o, --output <file>', 'where to write the zip (default: datapipe-support-<host>-<time>.zip in the current folder)')
+    .option('--days <n>', 'days of logs to include', '3');
+
+  registerServiceCommands(program, setExitCode);
   return program;
 }
 

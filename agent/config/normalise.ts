@@ -2,7 +2,7 @@
 // makes paths absolute relative to the config file's folder (a Windows service starts in
 // System32, so the working directory means nothing), and wraps secrets in Secret.
 import { dirname, resolve } from 'node:path';
-import { registerSecret } from '../log/logger.ts';
+import { registerSecret } from '../log/redact.ts';
 import type { AgentConfig, Location } from './types.ts';
 import { Secret } from './secret.ts';
 import type { ShapedSections } from './sections.ts';

@@ -1,16 +1,25 @@
 // One dump retry pass: every file in dump/, oldest cycle first, a few uploads at a time.
 //
+// A backlog is compacted on the way out: files of the same customer and date partition go as
+// packs (many records in one object, agent/spool/pack.ts), so a week-long outage drains in a few
+// PUTs instead of ten thousand. Packs a crash interrupted are finished first, exactly as they were
+// made (agent/spool/pack-journal.ts); a partition with a single file sends it alone, as before.
+//
 // A pass stops early, leaving the rest for the next pass, when S3 refuses in a way that a retry
 // cannot fix (wrong credentials, missing bucket: every file would fail the same way and support
 // staff need one clear error line, not thousands), or after several failures in a row (S3 is down:
 // no point timing out on every file). A single bad file does not block the ones behind it.
-// Nothing leaves dump/ unless S3 confirmed it.
+// Nothing leaves dump/ unless S3 confirmed the object holding it.
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SinkError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { S3Sink } from '../sinks/s3/sink.ts';
+import { planDrain, type DrainUnit } from '../spool/pack-plan.ts';
+import { DEFAULT_PACK_LIMITS, type PackLimits } from '../spool/pack.ts';
 import type { Spool, SpooledFile } from '../spool/spool.ts';
 import type { StatusStore } from '../state/status-store.ts';
-import { deliverSpooledFile } from './deliver.ts';
+import { deliverPack, deliverSpooledFile, resumePack } from './deliver.ts';
 import { recordError } from './record-error.ts';
 
 export interface DrainDeps {
@@ -21,57 +30,198 @@ export interface DrainDeps {
   prefix: string;
   /** Uploads in flight at once. */
   concurrency?: number;
+  /** Overrides of DEFAULT_PACK_LIMITS. */
+  packLimits?: Partial<PackLimits>;
+  /** Send packs gzipped (`.ndjson.gz`; Snowflake reads them as is). Default false. */
+  gzipPacks?: boolean;
 }
 
 export interface DrainResult {
+  /** Dump files S3 confirmed in this pass, alone or inside a pack. */
   uploaded: number;
+  /** Dump files whose upload (alone or in a pack) failed in this pass. */
   failed: number;
   remaining: number;
+  /** Objects S3 confirmed: packs plus files sent alone. */
+  objects: number;
+  packs: number;
   /** Why the pass stopped before trying every file, if it did. */
   stoppedBy?: SinkError;
 }
 
 const DEFAULT_CONCURRENCY = 8;
 const MAX_FAILURES_IN_A_ROW = 3;
+/** Packs held in memory at once (each up to maxBytes, twice while gzipping). */
+const MAX_PACKS_IN_FLIGHT = 2;
+
+interface PassState {
+  uploaded: number;
+  failed: number;
+  objects: number;
+  packs: number;
+  failuresInARow: number;
+  stoppedBy: SinkError | undefined;
+  succeeded: string[];
+  failures: Map<string, SinkError>;
+}
 
 export async function drainDump(deps: DrainDeps, signal?: AbortSignal): Promise<DrainResult> {
   const files = await deps.spool.listDump();
-  if (files.length === 0) return { uploaded: 0, failed: 0, remaining: 0 };
-  deps.logger.info('Dump retry pass started.', { files: files.length });
+  const { manifests, unreadable } = await deps.spool.journal.listManifests();
+  if (unreadable.length > 0) {
+    deps.logger.error('Unreadable pack manifests were set aside; their files are sent again, possibly as a second copy that the warehouse removes by record_id.', {
+      manifests: unreadable.join(','),
+      folder: deps.spool.journal.dir,
+    });
+  }
+  if (files.length === 0 && manifests.length === 0) return { uploaded: 0, failed: 0, remaining: 0, objects: 0, packs: 0 };
+  deps.logger.info('Dump retry pass started.', { files: files.length, ...(manifests.length ? { interrupted_packs: manifests.length } : {}) });
+  const sentAlone = await forgetStaleNotes(deps.spool, files);
 
-  const pass = { next: 0, uploaded: 0, failed: 0, failuresInARow: 0, stoppedBy: undefined as SinkError | undefined };
-  const failures = new Map<string, SinkError>();
-  const succeeded: string[] = [];
+  const pass: PassState = { uploaded: 0, failed: 0, objects: 0, packs: 0, failuresInARow: 0, stoppedBy: undefined, succeeded: [], failures: new Map() };
+  const room = createPackRoom(MAX_PACKS_IN_FLIGHT);
+  const units = countPacks(planDrain({
+    files, manifests, sentAlone,
+    limits: { ...DEFAULT_PACK_LIMITS, ...deps.packLimits },
+    prefix: deps.prefix,
+    gzip: deps.gzipPacks ?? false,
+    read: (path) => deps.spool.read(path),
+    waitForPackRoom: room.wait,
+  }), room);
 
   const worker = async (): Promise<void> => {
-    while (!pass.stoppedBy && !signal?.aborted && pass.next < files.length) {
-      const file = files[pass.next++] as SpooledFile;
-      const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.prefix, signal });
-      if (delivery.ok) {
-        pass.uploaded += 1;
-        pass.failuresInARow = 0;
-        succeeded.push(file.name);
-        deps.logger.debug('Dump file uploaded.', { file: file.name, key: delivery.key });
-        continue;
+    while (!pass.stoppedBy && !signal?.aborted) {
+      const next = await units.next();
+      if (next.done) return;
+      try {
+        // The pass may have stopped while this unit was being read: it stays for the next pass.
+        if (!pass.stoppedBy && !signal?.aborted) await sendUnit(next.value, deps, pass, signal);
+      } finally {
+        if (next.value.kind === 'pack') room.leave();
       }
-      if (signal?.aborted) return; // Shutdown interrupted the upload: not a failure of the file.
-      pass.failed += 1;
-      pass.failuresInARow += 1;
-      failures.set(file.name, delivery.error);
-      if (!delivery.error.retryable || pass.failuresInARow >= MAX_FAILURES_IN_A_ROW) pass.stoppedBy ??= delivery.error;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? DEFAULT_CONCURRENCY, files.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? DEFAULT_CONCURRENCY, files.length + manifests.length) }, worker));
 
   const remaining = (await deps.spool.dumpUsage()).files;
-  await recordPass(deps.store, succeeded, failures, { uploaded: pass.uploaded, failed: pass.failed, remaining, stoppedBy: pass.stoppedBy });
-  logPass(deps.logger, { uploaded: pass.uploaded, failed: pass.failed, remaining, stoppedBy: pass.stoppedBy });
+  const result: DrainResult = { uploaded: pass.uploaded, failed: pass.failed, remaining, objects: pass.objects, packs: pass.packs, ...(pass.stoppedBy ? { stoppedBy: pass.stoppedBy } : {}) };
+  await recordPass(deps.store, pass.succeeded, pass.failures, result);
+  logPass(deps.logger, result);
   if (pass.stoppedBy) await recordError(deps.store, 's3', pass.stoppedBy.code, pass.stoppedBy.message, pass.stoppedBy.hint);
-  return { uploaded: pass.uploaded, failed: pass.failed, remaining, ...(pass.stoppedBy ? { stoppedBy: pass.stoppedBy } : {}) };
+  return result;
+}
+
+async function sendUnit(unit: DrainUnit, deps: DrainDeps, pass: PassState, signal: AbortSignal | undefined): Promise<void> {
+  const send = { sink: deps.sink, spool: deps.spool, ...(signal ? { signal } : {}) };
+  if (unit.kind === 'single') {
+    const delivery = await deliverSpooledFile(unit.file, { ...send, prefix: deps.prefix });
+    if (delivery.ok) {
+      succeed(pass, [unit.file], true);
+      deps.logger.debug('Dump file uploaded.', { file: unit.file.name, key: delivery.key });
+    } else if (!signal?.aborted) {
+      fail(pass, [unit.file], delivery.error);
+    }
+    return;
+  }
+  const files = unit.kind === 'pack' ? unit.files : unit.present;
+  const delivery = unit.kind === 'pack' ? await deliverPack(unit, send) : await resumePack(unit, send);
+  if (delivery.ok) {
+    succeed(pass, files, delivery.uploaded);
+    if (delivery.uploaded) pass.packs += 1;
+    logPack(deps.logger, unit, files, delivery);
+  } else if (delivery.abandoned) {
+    deps.logger.error('An interrupted pack could not be finished because its files changed on disk; they are sent one by one instead. Check the disk for errors.', {
+      pack: unit.manifest.name, key: delivery.key, files: files.length,
+    });
+  } else if (!signal?.aborted) {
+    fail(pass, files, delivery.error);
+  }
+}
+
+function succeed(pass: PassState, files: SpooledFile[], uploaded: boolean): void {
+  pass.uploaded += files.length;
+  if (uploaded) pass.objects += 1;
+  pass.failuresInARow = 0;
+  for (const file of files) pass.succeeded.push(file.name);
+}
+
+function fail(pass: PassState, files: SpooledFile[], error: SinkError): void {
+  pass.failed += files.length;
+  pass.failuresInARow += 1;
+  for (const file of files) pass.failures.set(file.name, error);
+  if (!error.retryable || pass.failuresInARow >= MAX_FAILURES_IN_A_ROW) pass.stoppedBy ??= error;
+}
+
+function logPack(
+  logger: Logger,
+  unit: Exclude<DrainUnit, { kind: 'single' }>,
+  files: SpooledFile[],
+  delivery: { key: string; uploaded: boolean; cleanupError?: unknown },
+): void {
+  const fields = { key: delivery.key, files: files.length, records: unit.manifest.records, bytes: unit.manifest.bytes, first: files[0]?.name, last: files.at(-1)?.name };
+  if (unit.kind === 'resume') {
+    logger.info(delivery.uploaded
+      ? 'A pack interrupted by a restart was sent again (same bytes, same key) and its files deleted.'
+      : 'A pack interrupted by a restart was already in S3; its remaining files were deleted.', fields);
+  } else {
+    logger.debug('Dump files packed and uploaded.', fields);
+  }
+  if (delivery.cleanupError) {
+    logger.warn('A pack is in S3 but some of its files could not be deleted yet; the next retry pass deletes them (they are not sent again as new data).', {
+      key: delivery.key,
+      error: delivery.cleanupError instanceof Error ? delivery.cleanupError.message : String(delivery.cleanupError),
+    });
+  }
+}
+
+/** The planner reserves a pack's memory before reading it; a worker frees it when the pack is done. */
+function createPackRoom(capacity: number) {
+  let inFlight = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    enter() {
+      inFlight += 1;
+    },
+    leave() {
+      inFlight -= 1;
+      const wake = waiters;
+      waiters = [];
+      for (const resolve of wake) resolve();
+    },
+    async wait(): Promise<void> {
+      while (inFlight >= capacity) await new Promise<void>((resolve) => waiters.push(resolve));
+    },
+  };
+}
+
+async function* countPacks(units: AsyncGenerator<DrainUnit>, room: { enter(): void }): AsyncGenerator<DrainUnit> {
+  for await (const unit of units) {
+    if (unit.kind === 'pack') room.enter();
+    yield unit;
+  }
+}
+
+/**
+ * "Sent alone" notes whose file is gone (a crash between the delete and clearing the note). A
+ * file only ever moves temp/ -> dump/, so checking temp/ first cannot miss one in transit.
+ */
+async function forgetStaleNotes(spool: Spool, files: SpooledFile[]): Promise<Set<string>> {
+  const notes = await spool.journal.listSentAlone();
+  const inDump = new Set(files.map((file) => file.name));
+  for (const name of notes) {
+    if (inDump.has(name) || (await exists(join(spool.tempDir, name))) || (await exists(join(spool.dumpDir, name)))) continue;
+    await spool.journal.clearSentAlone(name);
+    notes.delete(name);
+  }
+  return notes;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
 }
 
 function logPass(logger: Logger, result: DrainResult): void {
-  const fields = { uploaded: result.uploaded, failed: result.failed, remaining: result.remaining };
+  const fields = { uploaded: result.uploaded, failed: result.failed, remaining: result.remaining, objects: result.objects, packs: result.packs };
   const stop = result.stoppedBy;
   if (!stop) {
     logger.info('Dump retry pass finished.', fields);
@@ -82,12 +232,7 @@ function logPass(logger: Logger, result: DrainResult): void {
   }
 }
 
-async function recordPass(
-  store: StatusStore,
-  succeeded: string[],
-  failures: Map<string, SinkError>,
-  result: DrainResult,
-): Promise<void> {
+async function recordPass(store: StatusStore, succeeded: string[], failures: Map<string, SinkError>, result: DrainResult): Promise<void> {
   const at = new Date().toISOString();
   await store.update((state) => {
     for (const name of succeeded) delete state.dumpFailures[name];

@@ -10,6 +10,9 @@
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import type { LogLevel } from '../config/types.ts';
+import { redactText } from './redact.ts';
+
+export { redactText, registerSecret } from './redact.ts';
 
 export type LogFieldValue = string | number | boolean | null | undefined | { toString(): string };
 export type LogFields = Record<string, LogFieldValue>;
@@ -29,20 +32,6 @@ export interface LoggerOptions {
   level: LogLevel;
   keepDays: number;
   console: boolean;
-}
-
-const REDACTED = '**REDACTED**';
-const registeredSecrets = new Set<string>();
-
-/** Masks `value` wherever it would appear in a log line from now on. Short values are ignored. */
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) registeredSecrets.add(value);
-}
-
-export function redactText(text: string): string {
-  let result = text;
-  for (const secret of registeredSecrets) result = result.split(secret).join(REDACTED);
-  return result;
 }
 
 function formatValue(value: LogFieldValue): string {

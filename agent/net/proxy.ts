@@ -13,7 +13,7 @@
 // proxy authorization; the password is registered with the logger's redaction and never printed:
 // use describeProxy() for logs and status.
 import { ConfigError } from '../errors.ts';
-import { registerSecret } from '../log/logger.ts';
+import { registerSecret } from '../log/redact.ts';
 import type { NetworkConfig } from '../config/types.ts';
 import { isExemptFromProxy } from './no-proxy.ts';
 

@@ -6,11 +6,13 @@
 //   temp/<name>  --upload failed-->  dump/<name>  --a later drain, S3 confirmed-->  deleted
 // At start-up, complete files still in temp/ (a crash between write and upload) move to dump/;
 // *.partial files were never complete, were never reported as written, and are removed.
-// A file is deleted only by `remove`, which callers use only after S3 confirmed the upload.
+// A file is deleted only by `remove` or `removeConfirmed`, which callers use only after S3
+// confirmed the upload (for a pack: the pack holding it; see pack-journal.ts for packs/).
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseSpoolFileName, type SpoolFileName } from './file-names.ts';
+import { createPackJournal, type PackJournal } from './pack-journal.ts';
 
 const PARTIAL_SUFFIX = '.partial';
 
@@ -44,6 +46,11 @@ export interface Spool {
   read(path: string): Promise<Buffer>;
   /** Deletes a spooled file. Call only after S3 confirmed it. */
   remove(path: string): Promise<void>;
+  /** Deletes dump files S3 confirmed (as part of a pack), durably: the directory is synced before
+   *  it resolves. Files already gone are fine (a pass interrupted mid-way deleted them). */
+  removeConfirmed(paths: string[]): Promise<void>;
+  /** Pack manifests and "sent alone" notes (packs/). */
+  readonly journal: PackJournal;
 }
 
 export function createSpool(storageDir: string): Spool {
@@ -105,6 +112,17 @@ export function createSpool(storageDir: string): Spool {
     async remove(path) {
       await unlink(path);
     },
+    async removeConfirmed(paths) {
+      for (const path of paths) {
+        try {
+          await unlink(path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+      await syncDirectory(dumpDir);
+    },
+    journal: createPackJournal(storageDir),
   };
 }
 

@@ -7,7 +7,7 @@
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { redactText } from '../log/logger.ts';
+import { redactText } from '../log/redact.ts';
 
 export interface CycleSummary {
   startedAt: string;

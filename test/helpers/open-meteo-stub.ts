@@ -53,8 +53,13 @@ export interface OpenMeteoStub {
 
 export interface StubOptions {
   port?: number;
+  /** The stand-in's clock (picks the 15-minute slot it serves); a test can make it fast or jump. */
   now?: () => Date;
   requireApiKey?: string;
+  /** Told about the observations of each complete 200 answer, as they are added to `served`. */
+  onServed?: (observations: ServedObservation[]) => void;
+  /** Told about each request as it arrives, before it is answered. */
+  onRequest?: (request: StubRequest) => void;
 }
 
 export const STUB_MAX_LOCATIONS = 1000;
@@ -277,12 +282,15 @@ export async function startOpenMeteoStub(options: StubOptions = {}): Promise<Ope
       return;
     }
     sendJson(res, record, 200, body);
+    const answered: ServedObservation[] = [];
     elements.forEach((element, i) => {
       const current = element.current as Record<string, unknown> | undefined;
       const time = current?.time as string | number | undefined;
       const complete = time !== undefined && query.variables.every((name) => current && name in current);
-      if (complete) served.push({ latitude: query.latitudes[i] ?? 0, longitude: query.longitudes[i] ?? 0, time });
+      if (complete) answered.push({ latitude: query.latitudes[i] ?? 0, longitude: query.longitudes[i] ?? 0, time });
     });
+    served.push(...answered);
+    if (answered.length > 0) options.onServed?.(answered);
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -297,6 +305,7 @@ export async function startOpenMeteoStub(options: StubOptions = {}): Promise<Ope
       behaviour: behaviour.kind,
     };
     requests.push(record);
+    options.onRequest?.(record);
     if (url.pathname !== '/v1/forecast' || req.method !== 'GET') {
       return sendJson(res, record, 404, { error: true, reason: 'Not Found' });
     }

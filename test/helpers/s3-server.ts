@@ -5,7 +5,10 @@
 //   - a region: a credential scope for another region gets 400 AuthorizationHeaderMalformed;
 //   - faults for the next requests (S3 XML error status, socket reset, slow answer, hang);
 //   - `setDown`: the listening socket closes (ECONNREFUSED on the same port) while the objects,
-//     kept in the fauxqs app, survive until it listens again.
+//     kept in the fauxqs app, survive until it listens again;
+//   - `onEvent`: a listener told when a PutObject arrives and is answered and when a fault is
+//     applied (the fault campaign uses it to aim kill -9 at upload windows); `dropHanging` ends
+//     hung requests with a reset, like a middlebox timing out.
 // fauxqs itself never listens: requests reach it through `app.routing`, and the test side reads
 // and creates buckets through `app.inject`, which bypasses faults, auth and the down state.
 //
@@ -44,8 +47,25 @@ export interface TestS3Server {
   setDown(down: boolean): Promise<void>;
   /** Applied to the next requests, one fault per request, in order. */
   injectFaults(...faults: S3Fault[]): void;
+  /** Faults injected but not applied yet, in order. */
+  readonly pendingFaults: readonly S3Fault[];
+  /** Forgets faults not applied yet. */
+  clearFaults(): void;
+  /** Resets the connections of requests held by a `hang` fault; returns how many. */
+  dropHanging(): number;
+  /** Calls `listener` for every S3ServerEvent until the returned function is called. */
+  onEvent(listener: (event: S3ServerEvent) => void): () => void;
   close(): Promise<void>;
 }
+
+/** What happened to one request, as seen by the server. */
+export type S3ServerEvent =
+  /** A PutObject's headers arrived (its body may still be streaming). */
+  | { type: 'put-received'; key: string; bytes: number }
+  /** The server finished sending its answer to a PutObject (2xx: the object is stored). */
+  | { type: 'put-answered'; key: string; status: number }
+  /** A fault was applied to a request. */
+  | { type: 'fault'; fault: S3Fault; method: string; key: string };
 
 export interface S3ServerOptions {
   buckets?: string[];
@@ -70,11 +90,20 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<Test
   await app.ready();
   const faults: S3Fault[] = [];
   const hanging = new Set<ServerResponse>();
+  const listeners = new Set<(event: S3ServerEvent) => void>();
+  const emit = (event: S3ServerEvent) => {
+    for (const listener of listeners) listener(event);
+  };
   let putRequests = 0;
 
   const server = createServer((req, res) => {
-    if (isPutObject(req)) putRequests += 1;
-    void handleRequest(app, req, res, { faults, hanging, region, credentials }).catch((error: unknown) => {
+    if (isPutObject(req)) {
+      putRequests += 1;
+      const key = objectKeyOf(req);
+      emit({ type: 'put-received', key, bytes: Number(req.headers['content-length'] ?? 0) });
+      res.once('finish', () => emit({ type: 'put-answered', key, status: res.statusCode }));
+    }
+    void handleRequest(app, req, res, { faults, hanging, region, credentials, emit }).catch((error: unknown) => {
       if (!res.headersSent) sendS3Error(req, res, 500, 'InternalError', `Test server failure: ${String(error)}`);
     });
   });
@@ -103,6 +132,22 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<Test
     },
     injectFaults: (...more) => {
       faults.push(...more);
+    },
+    get pendingFaults() {
+      return [...faults];
+    },
+    clearFaults: () => {
+      faults.splice(0);
+    },
+    dropHanging: () => {
+      const count = hanging.size;
+      for (const res of hanging) res.socket?.resetAndDestroy();
+      hanging.clear();
+      return count;
+    },
+    onEvent: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
     close: async () => {
       if (!down) await stopListening(server, hanging);
@@ -135,10 +180,12 @@ interface RequestContext {
   hanging: Set<ServerResponse>;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  emit: (event: S3ServerEvent) => void;
 }
 
 async function handleRequest(app: FauxqsApp, req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
   const fault = context.faults.shift();
+  if (fault) context.emit({ type: 'fault', fault, method: req.method ?? '', key: objectKeyOf(req) });
   if (fault?.kind === 'reset') return void req.socket.resetAndDestroy();
   if (fault?.kind === 'hang') {
     context.hanging.add(res);
@@ -151,6 +198,13 @@ async function handleRequest(app: FauxqsApp, req: IncomingMessage, res: ServerRe
   const rejection = await checkSignature(req, context);
   if (rejection) return sendS3Error(req, res, rejection.status, rejection.code, rejection.message, rejection.extra);
   app.routing(req, res);
+}
+
+/** The object key of a path-style request ('' for bucket-level requests). */
+function objectKeyOf(req: IncomingMessage): string {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const slash = path.indexOf('/', 1);
+  return slash < 0 ? '' : decodeURIComponent(path.slice(slash + 1));
 }
 
 function isPutObject(req: IncomingMessage): boolean {

@@ -19,7 +19,7 @@ describe('command line', () => {
   it('prints its version and a help text with an example for every command', async () => {
     const version = await runCli(['--version']);
     expect(version.code).toBe(0);
-    expect(version.stdout.trim()).toBe(packageJson.version);
+    expect(version.stdout.trim()).toBe(`${packageJson.version} (commit source)`);
     const help = await runCli(['--help']);
     for (const command of ['run', 'once', 'drain', 'validate', 'status', 'init']) expect(help.stdout).toContain(command);
     for (const command of ['run', 'once', 'drain', 'validate', 'status', 'init']) {

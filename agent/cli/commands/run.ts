@@ -6,6 +6,7 @@ import type { AgentConfig } from '../../config/types.ts';
 import { createRuntime } from '../../jobs/runtime.ts';
 import { sleep, startSchedules } from '../../jobs/scheduler.ts';
 import { acquireInstanceLock } from '../../state/instance-lock.ts';
+import { createDumpGrowthWatcher, reportWindowsEvent, reportWindowsEventBeforeExit } from '../../log/windows-event-log.ts';
 import { AGENT_VERSION } from '../../version.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 
@@ -13,6 +14,16 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function runService(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
+  // Windows Event Log (no-op elsewhere): a start that fails, e.g. on the lock, is a fatal event too.
+  try {
+    return await runServiceLoop(config, options);
+  } catch (error) {
+    await reportWindowsEventBeforeExit('fatal', `datapipe-agent stopped because of an error: ${error instanceof Error ? error.message : String(error)} See the newest log file in ${config.logging.dir}.`);
+    throw error;
+  }
+}
+
+async function runServiceLoop(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
   const lock = await acquireInstanceLock(config.storage.dir, 'run');
   const runtime = await createRuntime(config, options);
   const log = runtime.logger.child('agent');
@@ -41,10 +52,22 @@ export async function runService(config: AgentConfig, options: { console: boolea
       state.pid = process.pid;
       state.startedAt = new Date().toISOString();
     });
+    void reportWindowsEvent('started', `datapipe-agent ${AGENT_VERSION} started (customer ${config.customer.id}, config ${config.file}).`);
+    // Windows Event Log: "the dump is growing" is judged after each collect cycle.
+    const dumpWatcher = process.platform === 'win32' ? createDumpGrowthWatcher(config.storage.maxDumpMb) : undefined;
+    const watchDump = async (): Promise<void> => {
+      if (!dumpWatcher) return;
+      const usage = await runtime.spool.dumpUsage().catch(() => undefined);
+      for (const event of usage ? dumpWatcher.observe(usage) : []) void reportWindowsEvent(event.name, event.description);
+    };
     await runtime.recover();
     const schedules = startSchedules(
       [
-        { name: 'collect', schedule: config.openMeteo.schedule, jitterSeconds: config.openMeteo.jitterSeconds, run: (signal) => runtime.collect(signal) },
+        { name: 'collect', schedule: config.openMeteo.schedule, jitterSeconds: config.openMeteo.jitterSeconds, run: async (signal) => {
+          const result = await runtime.collect(signal);
+          await watchDump();
+          return result;
+        } },
         { name: 'drain', schedule: config.s3.retrySchedule, jitterSeconds: 0, run: (signal) => runtime.drain(signal) },
       ],
       log,
@@ -58,6 +81,7 @@ export async function runService(config: AgentConfig, options: { console: boolea
     // Anything still in temp/ (an upload cut short) goes to the dump now rather than at next start.
     await runtime.recover();
     log.info(inTime ? 'Agent stopped.' : 'Agent stopped; the step in progress was abandoned (its file is kept and retried).');
+    await reportWindowsEventBeforeExit('stopped', `datapipe-agent ${AGENT_VERSION} stopped.`);
     return ExitCode.ok;
   } finally {
     process.off('SIGINT', onSignal);

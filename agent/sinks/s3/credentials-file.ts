@@ -7,7 +7,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { parse } from 'ini';
 import { Secret } from '../../config/secret.ts';
 import { ConfigError, formatConfigProblem, type ConfigProblem } from '../../errors.ts';
-import { registerSecret } from '../../log/logger.ts';
+import { registerSecret } from '../../log/redact.ts';
 
 export interface S3Credentials {
   accessKeyId: string;

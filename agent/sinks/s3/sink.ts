@@ -10,7 +10,8 @@ import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Config } from '../../config/types.ts';
 import { SinkError } from '../../errors.ts';
-import { registerSecret, type Logger } from '../../log/logger.ts';
+import type { Logger } from '../../log/logger.ts';
+import { registerSecret } from '../../log/redact.ts';
 import { classifyS3Error, endpointHost, type S3ErrorContext } from './classify-error.ts';
 import type { S3Credentials } from './credentials-file.ts';
 

@@ -9,7 +9,8 @@
 import type { Dispatcher } from 'undici';
 import type { Location, OpenMeteoConfig } from '../../config/types.ts';
 import { SourceError } from '../../errors.ts';
-import { registerSecret, type Logger } from '../../log/logger.ts';
+import type { Logger } from '../../log/logger.ts';
+import { registerSecret } from '../../log/redact.ts';
 import { createBackoffGate } from './backoff.ts';
 import { classifyHttpFailure } from './http-status.ts';
 import { buildBatchUrl, describeEndpoint, getWithDeadline } from './request.ts';

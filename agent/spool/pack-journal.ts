@@ -1,0 +1,156 @@
+// The pack journal, <storage.dir>/packs/: the durable notes that keep compaction from ever putting
+// the same records under two S3 keys, whatever moment a crash (or kill -9) hits.
+//
+//   packs/<pack name>.json    a pack manifest: written (fsync, rename, directory fsync) BEFORE the
+//                             pack's PUT; names the key, the content hash and the sources. The
+//                             next pass finishes every manifest before packing anything else:
+//                             all sources present -> rebuild the identical bytes -> same key;
+//                             some missing -> S3 had confirmed it (sources are deleted only then)
+//                             -> delete the rest. Removed only after the deletes are durable.
+//   packs/single/<file name>  "sent alone": written before a one-file PUT, so a file whose upload
+//                             may have reached S3 under its own key is never packed under another.
+//                             Cleared after the file is deleted, or when S3 provably did not
+//                             store it (connection refused, S3 refused).
+// The folder is created on first use, so `init` and `status` still see only temp/ dump/ state/.
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface PackManifest {
+  version: 1;
+  name: string;
+  key: string;
+  /** sha256 (hex) of the uncompressed NDJSON. */
+  sha256: string;
+  records: number;
+  /** Uncompressed bytes. */
+  bytes: number;
+  gzip: boolean;
+  /** Spool file names in dump/, in pack order. */
+  sources: string[];
+}
+
+export interface PackJournal {
+  readonly dir: string;
+  /** Durable before it resolves. */
+  writeManifest(manifest: PackManifest): Promise<void>;
+  /** Readable manifests; unreadable ones are renamed `*.unreadable` and reported by file name. */
+  listManifests(): Promise<{ manifests: PackManifest[]; unreadable: string[] }>;
+  removeManifest(name: string): Promise<void>;
+  /** Durably notes that `fileName` is being sent alone; resolves true when it already was. */
+  markSentAlone(fileName: string): Promise<boolean>;
+  clearSentAlone(fileName: string): Promise<void>;
+  listSentAlone(): Promise<Set<string>>;
+}
+
+const MANIFEST_SUFFIX = '.json';
+const PARTIAL_SUFFIX = '.partial';
+
+export function createPackJournal(storageDir: string): PackJournal {
+  const dir = join(storageDir, 'packs');
+  const singleDir = join(dir, 'single');
+
+  return {
+    dir,
+    async writeManifest(manifest) {
+      await mkdir(dir, { recursive: true });
+      const finalPath = join(dir, manifest.name + MANIFEST_SUFFIX);
+      const partialPath = finalPath + PARTIAL_SUFFIX;
+      const handle = await open(partialPath, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
+      try {
+        await handle.writeFile(JSON.stringify(manifest, null, 1) + '\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(partialPath, finalPath);
+      await syncDirectory(dir);
+    },
+    listManifests: () => readManifests(dir),
+    async removeManifest(name) {
+      await unlinkIfPresent(join(dir, name + MANIFEST_SUFFIX));
+      await syncDirectory(dir);
+    },
+    async markSentAlone(fileName) {
+      await mkdir(singleDir, { recursive: true });
+      try {
+        await (await open(join(singleDir, fileName), constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY)).close();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return true;
+        throw error;
+      }
+      await syncDirectory(singleDir);
+      return false;
+    },
+    async clearSentAlone(fileName) {
+      await unlinkIfPresent(join(singleDir, fileName));
+    },
+    async listSentAlone() {
+      return new Set(await readdirIfExists(singleDir));
+    },
+  };
+}
+
+async function readManifests(dir: string): Promise<{ manifests: PackManifest[]; unreadable: string[] }> {
+  const manifests: PackManifest[] = [];
+  const unreadable: string[] = [];
+  for (const entry of (await readdirIfExists(dir)).sort()) {
+    const path = join(dir, entry);
+    // Never renamed into place, so never acted on: no PUT was made from it.
+    if (entry.endsWith(MANIFEST_SUFFIX + PARTIAL_SUFFIX)) {
+      await unlinkIfPresent(path);
+      continue;
+    }
+    if (!entry.endsWith(MANIFEST_SUFFIX)) continue;
+    const manifest = parseManifest(await readFile(path, 'utf8'));
+    if (manifest && manifest.name + MANIFEST_SUFFIX === entry) {
+      manifests.push(manifest);
+    } else {
+      await rename(path, `${path}.unreadable`);
+      unreadable.push(entry);
+    }
+  }
+  return { manifests, unreadable };
+}
+
+function parseManifest(text: string): PackManifest | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<PackManifest>;
+    const valid =
+      value.version === 1 && typeof value.name === 'string' && typeof value.key === 'string' &&
+      typeof value.sha256 === 'string' && typeof value.records === 'number' && typeof value.bytes === 'number' &&
+      typeof value.gzip === 'boolean' && Array.isArray(value.sources) && value.sources.every((s) => typeof s === 'string');
+    return valid ? (value as PackManifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+async function readdirIfExists(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+// As in spool.ts: a rename or create is durable once its directory entry is; Windows cannot
+// fsync a directory and NTFS journals the change itself.
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,150 @@
+// installer/install.sh for real, into a staging root (--root): first run creates the config from
+// the example and stops for editing; a run with a config validates and installs; an upgrade keeps
+// config, credentials, dump and logs; uninstall keeps data unless --purge. The "binary" is a
+// small launcher for the agent from source (the release binary behaves the same).
+import { execFile, spawnSync } from 'node:child_process';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AGENT_BIN } from '../helpers/agent-site.ts';
+import { useTempDirs } from '../helpers/temp-dir.ts';
+
+const tempDir = useTempDirs();
+const SCRIPT = resolve('installer/install.sh');
+const TIMEOUT = 180_000;
+const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+
+function installSh(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('bash', [SCRIPT, ...args], { timeout: TIMEOUT }, (error, stdout, stderr) => {
+      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A launcher standing in for dist/datapipe-agent-linux-x64; `doctorMissing` mimics an older build. */
+async function fakeBinary(dir: string, options: { tag?: string; doctorMissing?: boolean } = {}): Promise<string> {
+  const file = join(dir, `datapipe-agent-linux-x64${options.tag ? `-${options.tag}` : ''}`);
+  const doctor = options.doctorMissing ? `if [ "$1" = doctor ]; then echo "error: unknown command 'doctor'" >&2; exit 2; fi\n` : '';
+  await writeFile(file, `#!/bin/sh\n# build ${options.tag ?? 'one'}\n${doctor}exec "${process.execPath}" "${AGENT_BIN}" "$@"\n`);
+  await chmod(file, 0o755);
+  return file;
+}
+
+const SITE_CONFIG = [
+  '[customer]', 'id = acme-001', '[locations]', 'helsinki = 60.1695, 24.9354, Helsinki',
+  '[s3]', 'bucket = open-meteo-source-bucket', 'region = eu-north-1', 'credentials_file = credentials.ini',
+  '[storage]', 'dir = /var/lib/datapipe-agent', '[logging]', 'dir = /var/log/datapipe-agent', '',
+].join('\n');
+
+async function siteFiles(dir: string): Promise<{ config: string; credentials: string }> {
+  const config = join(dir, 'my-config.ini');
+  const credentials = join(dir, 'my-credentials.ini');
+  await writeFile(config, SITE_CONFIG);
+  await writeFile(credentials, 'aws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = not-a-real-secret\n');
+  return { config, credentials };
+}
+
+describe('installer/install.sh', () => {
+  it.runIf(hasShellcheck)('passes shellcheck', () => {
+    const result = spawnSync('shellcheck', [SCRIPT], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('first run without a config creates one from the example and stops for editing; the next run installs', async () => {
+    const dir = await tempDir();
+    const root = join(dir, 'root');
+    const binary = await fakeBinary(dir);
+    const first = await installSh(['--root', root, '--binary', binary]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Next: edit /etc/datapipe-agent/config.ini');
+    const created = await readFile(join(root, 'etc/datapipe-agent/config.ini'), 'utf8');
+    expect(created).toMatch(/^\[storage\][\s\S]*^dir = \/var\/lib\/datapipe-agent$/m);
+    expect(created).toMatch(/^\[logging\][\s\S]*^dir = \/var\/log\/datapipe-agent$/m);
+    await expect(stat(join(root, 'etc/systemd/system/datapipe-agent.service'))).rejects.toThrow(/ENOENT/);
+    expect(((await stat(join(root, 'usr/local/bin/datapipe-agent'))).mode & 0o777).toString(8)).toBe('755');
+
+    const second = await installSh(['--root', root, '--binary', binary]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('valid (0 warning(s))');
+    expect(second.stdout).toContain('/etc/systemd/system/datapipe-agent.service written (runs /usr/local/bin/datapipe-agent)');
+    expect(second.stdout).toContain('staging root: doctor skipped');
+    expect(second.stdout).toContain('Logs: /var/log/datapipe-agent/');
+  }, TIMEOUT);
+
+  it('installs a given config and credentials; an upgrade keeps config, credentials, dump and logs', async () => {
+    const dir = await tempDir();
+    const root = join(dir, 'root');
+    const { config, credentials } = await siteFiles(dir);
+    const first = await installSh(['--root', root, '--binary', await fakeBinary(dir), '--config', config, '--credentials', credentials]);
+    expect(first.stderr).not.toContain('error');
+    expect(first.code).toBe(0);
+    const etc = join(root, 'etc/datapipe-agent');
+    expect(await readFile(join(etc, 'config.ini'), 'utf8')).toBe(SITE_CONFIG);
+    expect(((await stat(join(etc, 'credentials.ini'))).mode & 0o777).toString(8)).toBe('600');
+    expect(((await stat(join(etc, 'config.ini'))).mode & 0o777).toString(8)).toBe('640');
+
+    // The site runs for a while: edits its config, leaves undelivered files and logs.
+    await writeFile(join(etc, 'config.ini'), `${SITE_CONFIG}; edited on site\n`);
+    const dump = join(root, 'var/lib/datapipe-agent/dump/acme-001_20260101T000000Z_abc.ndjson');
+    const log = join(root, 'var/log/datapipe-agent/agent-2026-01-01.log');
+    await mkdir(join(root, 'var/lib/datapipe-agent/dump'), { recursive: true });
+    await writeFile(dump, '{"record":1}\n');
+    await writeFile(log, 'old log\n');
+
+    const upgrade = await installSh(['--root', root, '--binary', await fakeBinary(dir, { tag: 'two' })]);
+    expect(upgrade.code).toBe(0);
+    expect(upgrade.stderr).toContain('keeping /etc/datapipe-agent/config.ini');
+    expect(await readFile(join(root, 'usr/local/bin/datapipe-agent'), 'utf8')).toContain('# build two');
+    expect(await readFile(join(etc, 'config.ini'), 'utf8')).toBe(`${SITE_CONFIG}; edited on site\n`);
+    expect(await readFile(join(etc, 'credentials.ini'), 'utf8')).toContain('not-a-real-secret');
+    expect(await readFile(dump, 'utf8')).toBe('{"record":1}\n');
+    expect(await readFile(log, 'utf8')).toBe('old log\n');
+
+    const uninstall = await installSh(['--root', root, '--uninstall']);
+    expect(uninstall.code).toBe(0);
+    await expect(stat(join(root, 'usr/local/bin/datapipe-agent'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(root, 'etc/systemd/system/datapipe-agent.service'))).rejects.toThrow(/ENOENT/);
+    expect(await readFile(dump, 'utf8')).toBe('{"record":1}\n');
+    expect(await readFile(join(etc, 'credentials.ini'), 'utf8')).toContain('not-a-real-secret');
+  }, TIMEOUT);
+
+  it('uninstall --purge removes config, data and logs', async () => {
+    const dir = await tempDir();
+    const root = join(dir, 'root');
+    const { config, credentials } = await siteFiles(dir);
+    expect((await installSh(['--root', root, '--binary', await fakeBinary(dir), '--config', config, '--credentials', credentials])).code).toBe(0);
+    const purge = await installSh(['--root', root, '--uninstall', '--purge']);
+    expect(purge.code).toBe(0);
+    for (const gone of ['etc/datapipe-agent', 'var/lib/datapipe-agent', 'var/log/datapipe-agent', 'usr/local/bin/datapipe-agent']) {
+      await expect(stat(join(root, gone))).rejects.toThrow(/ENOENT/);
+    }
+  }, TIMEOUT);
+
+  it('treats a build without doctor as a warning, and stops with exit 2 on an invalid config', async () => {
+    const dir = await tempDir();
+    const root = join(dir, 'root');
+    const { config, credentials } = await siteFiles(dir);
+    const binary = await fakeBinary(dir, { doctorMissing: true });
+    const result = await installSh(['--root', root, '--binary', binary, '--config', config, '--credentials', credentials, '--doctor']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("warn  this agent build has no 'doctor' command; skipped the self-test");
+
+    await writeFile(config, SITE_CONFIG.replace('region = eu-north-1', 'region ='));
+    const invalid = await installSh(['--root', root, '--binary', binary, '--config', config]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stdout).toMatch(/s3\.region: /);
+    expect(invalid.stderr).toContain('error: the config is invalid');
+  }, TIMEOUT);
+
+  it('says what is missing: the binary, or an unknown argument', async () => {
+    const dir = await tempDir();
+    const missing = await installSh(['--root', dir, '--binary', join(dir, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`error: --binary ${join(dir, 'nope')}: no such file`);
+    const unknown = await installSh(['--frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('error: unknown argument: --frobnicate');
+  });
+});
