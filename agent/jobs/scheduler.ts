@@ -6,6 +6,7 @@
 //   skipped with a debug line. Collection and drain may run side by side (they touch different
 //   files: drain only lists dump/ once at the start of its pass).
 // - A job that throws is logged once and the schedule goes on; it never kills the process.
+// - A jump of the system clock restarts the schedules (see watchClockJumps).
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log/logger.ts';
 
@@ -36,6 +37,26 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+const CLOCK_CHECK_MS = 10_000;
+const CLOCK_JUMP_TOLERANCE_MS = 30_000;
+
+/**
+ * node-cron follows the wall clock: after the clock is set back it fires nothing until the clock
+ * reaches the old time again, and after a jump forward it spends its time reporting missed runs.
+ * (NTP corrections after a suspend, a technician fixing a wrong clock.) Comparing the wall clock
+ * with the monotonic one every few seconds finds such jumps, so the schedules can start afresh.
+ */
+function watchClockJumps(onJump: (jumpSeconds: number) => Promise<void>): NodeJS.Timeout {
+  let wall = Date.now();
+  let monotonic = performance.now();
+  return setInterval(() => {
+    const drift = Date.now() - wall - (performance.now() - monotonic);
+    wall = Date.now();
+    monotonic = performance.now();
+    if (Math.abs(drift) > CLOCK_JUMP_TOLERANCE_MS) void onJump(Math.round(drift / 1000));
+  }, CLOCK_CHECK_MS);
+}
+
 export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: AbortSignal): RunningSchedules {
   const running = new Map<string, Promise<void>>();
   const tasks: ScheduledTask[] = [];
@@ -63,9 +84,15 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
     running.set(job.name, run);
   };
 
-  for (const job of jobs) {
-    tasks.push(cron.schedule(job.schedule, () => tick(job, true), { name: job.name, noOverlap: false }));
-  }
+  const scheduleAll = (): void => {
+    for (const job of jobs) tasks.push(cron.schedule(job.schedule, () => tick(job, true), { name: job.name, noOverlap: false }));
+  };
+  scheduleAll();
+  const clockWatch = watchClockJumps(async (jumpSeconds) => {
+    logger.warn('The system clock jumped; the schedules were restarted from the new time.', { jump_seconds: jumpSeconds });
+    await Promise.all(tasks.splice(0).map((task) => task.destroy()));
+    if (!signal.aborted) scheduleAll();
+  });
 
   return {
     runNow(name) {
@@ -74,6 +101,7 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
       tick(job, false);
     },
     async stop() {
+      clearInterval(clockWatch);
       await Promise.all(tasks.map((task) => task.destroy()));
       await Promise.all(running.values());
     },

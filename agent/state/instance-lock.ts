@@ -68,13 +68,23 @@ export async function acquireInstanceLock(storageDir: string, command: string): 
   };
 
   for (let attempt = 0; attempt < 2; attempt += 1) {
+    let handle;
     try {
-      const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
-      await handle.writeFile(JSON.stringify(me));
-      await handle.close();
-      return { release: () => releaseLock(path) };
+      handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (handle) {
+      try {
+        await handle.writeFile(JSON.stringify(me));
+        await handle.close();
+        return { release: () => releaseLock(path) };
+      } catch (error) {
+        // A full disk: an empty lock would look like garbage to the next process. Leave none.
+        await handle.close().catch(() => undefined);
+        await unlink(path).catch(() => undefined);
+        throw error;
+      }
     }
     const owner = await readOwner(path);
     if (owner && !isStale(owner)) {

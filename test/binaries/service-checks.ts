@@ -11,7 +11,7 @@ import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
 import { describeRun, type BinaryRunner, type RunResult } from './binary-runner.ts';
 import { check, skip } from './report.ts';
-import { stopWine } from './wine.ts';
+import { forgetWineService } from './wine.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -29,14 +29,14 @@ export async function runServiceChecks(runner: BinaryRunner, wineRoot: string): 
   const openMeteo = await startOpenMeteoStub();
   try {
     await runner.run(['service', 'uninstall', '--purge']); // leftovers of an interrupted run
-    // Wine finishes deleting a removed service only when its wineserver exits ("marked for delete").
-    await stopWine(REPO_ROOT);
+    await forgetWineService(REPO_ROOT, 'DatapipeAgent');
     await rm(dataRoot, { recursive: true, force: true });
     await mkdir(dataRoot, { recursive: true });
     const site = await createSite({ dir: dataRoot, s3, openMeteo, schedule: '*/5 * * * * *', retrySchedule: '*/5 * * * * *' });
     await runSteps(serviceSteps(runner, async () => (await recordsInBucket(s3)).length, () => readLogs(site)));
   } finally {
     await runner.run(['service', 'uninstall', '--purge']).catch(() => undefined);
+    await forgetWineService(REPO_ROOT, 'DatapipeAgent').catch(() => undefined);
     await rm(dataRoot, { recursive: true, force: true });
     await Promise.all([s3.close(), openMeteo.close()]);
   }

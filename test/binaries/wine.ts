@@ -18,3 +18,13 @@ export async function prepareWine(repoRoot: string): Promise<WineAvailability> {
 export async function stopWine(repoRoot: string): Promise<void> {
   await runProcess('bash', [join(repoRoot, '.ci', 'wine.sh'), 'down'], { timeoutMs: 60_000 });
 }
+
+/**
+ * Wine keeps a deleted service's registry key (it stays "marked for delete"), and a later
+ * `service install` from another checkout would then find that stale service pointing at an NSSM
+ * path this chroot no longer mounts. Real Windows removes the key; here the test removes it.
+ */
+export async function forgetWineService(repoRoot: string, serviceName: string): Promise<void> {
+  await runProcess('bash', [join(repoRoot, '.ci', 'wine.sh'), 'exec', 'wine', 'reg', 'delete', `HKLM\\System\\CurrentControlSet\\Services\\${serviceName}`, '/f'], { timeoutMs: 60_000 });
+  await stopWine(repoRoot);
+}

@@ -13,19 +13,54 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 /** Longest we wait for the step in progress after a stop signal before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
+/** How often a start blocked by a full disk is tried again. */
+const DISK_FULL_RETRY_MS = 30_000;
+
 export async function runService(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
   // Windows Event Log (no-op elsewhere): a start that fails, e.g. on the lock, is a fatal event too.
   try {
-    return await runServiceLoop(config, options);
+    for (;;) {
+      try {
+        return await runServiceLoop(config, options);
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        // Exiting would only make the service manager restart us into the same wall (and give up
+        // after a few tries); waiting keeps the service up and resumes by itself once there is room.
+        process.stderr.write(
+          `${new Date().toISOString()} error agent: Cannot start: the disk holding ${config.storage.dir} is full ` +
+            `(${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}). Nothing is lost; retrying in ${DISK_FULL_RETRY_MS / 1000} s. ` +
+            'Free space on that disk (the dump is capped by [storage] max_dump_mb; something else filled it).\n',
+        );
+        if (await waitUnlessStopped(DISK_FULL_RETRY_MS)) return ExitCode.ok;
+      }
+    }
   } catch (error) {
     await reportWindowsEventBeforeExit('fatal', `datapipe-agent stopped because of an error: ${error instanceof Error ? error.message : String(error)} See the newest log file in ${config.logging.dir}.`);
     throw error;
   }
 }
 
+function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** Waits `ms`; true when SIGINT/SIGTERM arrived meanwhile (the caller then exits 0). */
+async function waitUnlessStopped(ms: number): Promise<boolean> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const) process.on(signal, onSignal);
+  await sleep(ms, stop.signal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const) process.off(signal, onSignal);
+  return stop.signal.aborted;
+}
+
 async function runServiceLoop(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
   const lock = await acquireInstanceLock(config.storage.dir, 'run');
-  const runtime = await createRuntime(config, options);
+  const runtime = await createRuntime(config, options).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
   const log = runtime.logger.child('agent');
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
