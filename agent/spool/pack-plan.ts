@@ -71,13 +71,12 @@ async function* planPartition(files: SpooledFile[], input: PlanInput): AsyncGene
   let chunk: Candidate[] = [];
   let chunkRecords = 0;
   let chunkBytes = 0;
-  for (const file of files) {
+  for await (const { file, candidate } of readAhead(files, eligible, input)) {
     if (!eligible.has(file)) {
       yield { kind: 'single', file };
       continue;
     }
     if (chunk.length === 0) await input.waitForPackRoom?.();
-    const candidate = await readCandidate(file, input);
     if (!candidate || candidate.records > limits.maxRecords) {
       yield { kind: 'single', file };
       continue;
@@ -95,6 +94,34 @@ async function* planPartition(files: SpooledFile[], input: PlanInput): AsyncGene
     chunkBytes += candidate.body.length;
   }
   if (chunk.length > 0) yield* flush(chunk, input);
+}
+
+/** Files read at once ahead of the one being planned, and the bytes they may hold together. */
+const READ_AHEAD_FILES = 32;
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Yields `files` in order with the eligible ones read, keeping a few reads in flight: a backlog
+ * is thousands of small files, and reading them one after another leaves the disk idle while
+ * each is checked (the drain's bottleneck).
+ */
+async function* readAhead(files: SpooledFile[], eligible: Set<SpooledFile>, input: PlanInput): AsyncGenerator<{ file: SpooledFile; candidate?: Candidate }> {
+  const inFlight = new Map<number, Promise<Candidate | undefined>>();
+  let next = 0;
+  let bytesAhead = 0;
+  for (let index = 0; index < files.length; index += 1) {
+    while (next < files.length && inFlight.size < READ_AHEAD_FILES && (inFlight.size === 0 || bytesAhead < READ_AHEAD_BYTES)) {
+      const file = files[next]!;
+      inFlight.set(next, eligible.has(file) ? readCandidate(file, input) : Promise.resolve(undefined));
+      bytesAhead += eligible.has(file) ? file.bytes : 0;
+      next += 1;
+    }
+    const file = files[index]!;
+    const candidate = await inFlight.get(index);
+    inFlight.delete(index);
+    if (eligible.has(file)) bytesAhead -= file.bytes;
+    yield candidate ? { file, candidate } : { file };
+  }
 }
 
 async function readCandidate(file: SpooledFile, input: PlanInput): Promise<Candidate | undefined> {
