@@ -13,8 +13,9 @@
 //                             store it (connection refused, S3 refused).
 // The folder is created on first use, so `init` and `status` still see only temp/ dump/ state/.
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readdirIfExists, syncDirectory } from './durable-fs.ts';
 
 export interface PackManifest {
   version: 1;
@@ -131,26 +132,5 @@ async function unlinkIfPresent(path: string): Promise<void> {
     await unlink(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-async function readdirIfExists(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
-// As in spool.ts: a rename or create is durable once its directory entry is; Windows cannot
-// fsync a directory and NTFS journals the change itself.
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -15,6 +15,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseSpoolFileName, type SpoolFileName } from './file-names.ts';
 import { createPackJournal, type PackJournal } from './pack-journal.ts';
+import { readdirIfExists, syncDirectory } from './durable-fs.ts';
 
 const PARTIAL_SUFFIX = '.partial';
 
@@ -157,26 +158,4 @@ async function listSpooled(dir: string): Promise<SpooledFile[]> {
     }
   });
   return files.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name));
-}
-
-// `status` reads the spool of an agent that may never have run: no folder means no files.
-async function readdirIfExists(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
-// A rename is durable only once the directory entry is on disk. Windows cannot open a directory
-// for fsync (EPERM/EISDIR); NTFS journals the rename itself, so there it is skipped.
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
