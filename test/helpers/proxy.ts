@@ -72,22 +72,8 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     openTunnel(req.url ?? '', client, head, track);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    requests,
-    connections: () => connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const { url, close } = await listenOnLoopback(server, Boolean(options.tls), sockets);
+  return { url, requests, connections: () => connections, close };
 }
 
 function openTunnel(target: string, client: net.Socket, head: Buffer, track: (socket: net.Socket) => void): void {
@@ -184,15 +170,19 @@ export async function startTargetServer(options: { tls?: { key: string | Buffer;
   });
   // Failed TLS handshakes (the untrusted-certificate tests) are expected; keep them quiet.
   server.on('tlsClientError', () => undefined);
+  const { url, close } = await listenOnLoopback(server, Boolean(options.tls), sockets);
+  return { url, requests, connections: () => connections, close };
+}
+
+/** Listens on 127.0.0.1 (a free port); `close` also ends every socket the server tracked. */
+async function listenOnLoopback(server: http.Server, tls: boolean, sockets: Set<net.Socket>): Promise<{ url: string; close: () => Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    requests,
-    connections: () => connections,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
