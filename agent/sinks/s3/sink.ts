@@ -72,6 +72,15 @@ interface UploadRun {
   abortSignal: AbortSignal;
 }
 
+/** What every upload of one sink shares. */
+interface SinkParts {
+  client: S3Client;
+  bucket: string;
+  context: S3ErrorContext;
+  logger: Logger;
+  timeoutMs: number;
+}
+
 export function createS3Sink(options: S3SinkOptions): S3Sink {
   const { config, logger } = options;
   const timeoutMs = (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
@@ -85,55 +94,61 @@ export function createS3Sink(options: S3SinkOptions): S3Sink {
     ...(options.proxy ? { proxy: options.proxy } : {}),
   };
   logger.debug('S3 sink ready.', { bucket: config.bucket, region: config.region, endpoint: endpointHost(context) });
-
-  /** One PUT; resolves 'stored' or 'already-there', throws the classified SinkError otherwise. */
-  async function attempt(run: UploadRun): Promise<'stored' | 'already-there'> {
-    const target = { ...context, key: run.key };
-    const command = new PutObjectCommand(putInput(config.bucket, run));
-    const answer = captureAnswer(command);
-    try {
-      const output = await client.send(command, { abortSignal: run.abortSignal, requestTimeout: timeoutMs });
-      Object.assign(answer, { etag: safeHeader(output.ETag), checksumCrc32: safeHeader(output.ChecksumCRC32) });
-    } catch (error) {
-      if (isAlreadyThere(error)) return 'already-there';
-      throw explainFailure(error, target, run, timeoutMs);
-    }
-    const reason = unconfirmedReason(answer, run.crc32);
-    if (reason) throw unconfirmedUploadError(`s3://${config.bucket}/${run.key}`, endpointHost(context), answer, reason);
-    return 'stored';
-  }
+  const parts: SinkParts = { client, bucket: config.bucket, context, logger, timeoutMs };
 
   return {
     async upload(key, body, signal) {
-      const started = performance.now();
       const deadline = AbortSignal.timeout(timeoutMs * MAX_ATTEMPTS);
       const run: UploadRun = { key, body, crc32: crc32Base64(body), signal, deadline, abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline };
       if (signal?.aborted) throw explainFailure(signal.reason, { ...context, key }, run, timeoutMs, false);
-      let mayHaveBeenStored = false;
-      for (let attempts = 1; ; attempts += 1) {
-        let error: SinkError;
-        try {
-          const outcome = await attempt(run);
-          const fields = { bucket: config.bucket, key, bytes: body.length, attempts, ms: Math.round(performance.now() - started) };
-          if (outcome === 'stored') logger.debug('File uploaded.', fields);
-          else logger.info('The object was already in S3 (an earlier attempt or run stored it); the file counts as delivered.', fields);
-          return;
-        } catch (caught) {
-          error = caught instanceof SinkError ? caught : classifyS3Error(caught, { ...context, key });
-        }
-        mayHaveBeenStored ||= error.mayHaveBeenStored;
-        if (!error.retryable || error.code === 'Aborted' || (error.code === 'Timeout' && run.deadline.aborted) || attempts >= MAX_ATTEMPTS) {
-          throw withVerdict(error, attempts, mayHaveBeenStored);
-        }
-        if (!(await sleep(retryDelayMs(attempts, error), run.abortSignal))) {
-          throw withVerdict(explainFailure(run.abortSignal.reason, { ...context, key }, run, timeoutMs), attempts, mayHaveBeenStored);
-        }
-      }
+      await uploadWithRetries(parts, run);
     },
     destroy() {
       client.destroy();
     },
   };
+}
+
+/** The single retry layer: up to MAX_ATTEMPTS attempts, the verdict taken over all of them. */
+async function uploadWithRetries(parts: SinkParts, run: UploadRun): Promise<void> {
+  const started = performance.now();
+  const target = { ...parts.context, key: run.key };
+  let mayHaveBeenStored = false;
+  for (let attempts = 1; ; attempts += 1) {
+    let error: SinkError;
+    try {
+      const outcome = await attemptPut(parts, run);
+      const fields = { bucket: parts.bucket, key: run.key, bytes: run.body.length, attempts, ms: Math.round(performance.now() - started) };
+      if (outcome === 'stored') parts.logger.debug('File uploaded.', fields);
+      else parts.logger.info('The object was already in S3 (an earlier attempt or run stored it); the file counts as delivered.', fields);
+      return;
+    } catch (caught) {
+      error = caught instanceof SinkError ? caught : classifyS3Error(caught, target);
+    }
+    mayHaveBeenStored ||= error.mayHaveBeenStored;
+    if (!error.retryable || error.code === 'Aborted' || (error.code === 'Timeout' && run.deadline.aborted) || attempts >= MAX_ATTEMPTS) {
+      throw withVerdict(error, attempts, mayHaveBeenStored);
+    }
+    if (!(await sleep(retryDelayMs(attempts, error), run.abortSignal))) {
+      throw withVerdict(explainFailure(run.abortSignal.reason, target, run, parts.timeoutMs), attempts, mayHaveBeenStored);
+    }
+  }
+}
+
+/** One PUT: 'stored' (proved by the answer) or 'already-there' (S3's 412); else a SinkError. */
+async function attemptPut(parts: SinkParts, run: UploadRun): Promise<'stored' | 'already-there'> {
+  const command = new PutObjectCommand(putInput(parts.bucket, run));
+  const answer = captureAnswer(command);
+  try {
+    const output = await parts.client.send(command, { abortSignal: run.abortSignal, requestTimeout: parts.timeoutMs });
+    Object.assign(answer, { etag: safeHeader(output.ETag), checksumCrc32: safeHeader(output.ChecksumCRC32) });
+  } catch (error) {
+    if (isAlreadyThere(error)) return 'already-there';
+    throw explainFailure(error, { ...parts.context, key: run.key }, run, parts.timeoutMs);
+  }
+  const reason = unconfirmedReason(answer, run.crc32);
+  if (reason) throw unconfirmedUploadError(`s3://${parts.bucket}/${run.key}`, endpointHost(parts.context), answer, reason);
+  return 'stored';
 }
 
 function putInput(bucket: string, run: UploadRun): PutObjectCommandInput {
