@@ -130,15 +130,19 @@ describe('S3 sink: a proxy that wants credentials', () => {
     await proxy.close();
   });
 
-  it('a 407 names the proxy as the hop that failed, not S3, and needs a person', async () => {
+  // http endpoint: the proxy forwards (absolute URI); https endpoint: CONNECT, refused before TLS,
+  // so no server needs to listen at the https address.
+  it.each(['http', 'https'] as const)('a 407 to an %s endpoint names the proxy as the hop that failed, not S3, and needs a person', async (scheme) => {
     const network = { proxy: proxy.url };
-    const requestHandler = await createNodeHttpHandler(network, server.endpoint, { requestTimeoutMs: 5_000, connectionTimeoutMs: 5_000 }, {});
-    const error = await uploadError(makeSink({ requestHandler, proxy: describeProxy(proxy.url) }));
+    const endpoint = scheme === 'http' ? server.endpoint : 'https://127.0.0.1:9';
+    const requestHandler = await createNodeHttpHandler(network, endpoint, { requestTimeoutMs: 5_000, connectionTimeoutMs: 5_000 }, {});
+    const config: S3Config = { bucket: BUCKET, region: 'us-east-1', prefix: 'landing/', endpoint, retrySchedule: '*/5 * * * *' };
+    const error = await uploadError(makeSink({ config, requestHandler, proxy: describeProxy(proxy.url) }));
     expect(error).toMatchObject({ code: 'ProxyAuthenticationRequired', retryable: false, mayHaveBeenStored: false });
     expect(error.message).toContain(`The proxy ${describeProxy(proxy.url)} refused the upload`);
     expect(error.message).toContain('S3 was not reached');
     expect(error.hint).toContain('network.proxy');
-    expect(proxy.requests.length).toBeGreaterThan(0);
+    expect(proxy.requests.map((r) => r.authorized)).toContain(false);
     expect(server.putRequests).toBe(0);
   });
 });
