@@ -71,7 +71,8 @@ export interface TestS3Server {
 export type S3ServerEvent =
   /** A PutObject's headers arrived (its body may still be streaming). */
   | { type: 'put-received'; key: string; bytes: number }
-  /** The server finished sending its answer to a PutObject (2xx: the object is stored). */
+  /** The server finished sending its answer to a PutObject (2xx: the object is stored, unless an
+   *  ok-without-storing fault answered; a store-then-reset PUT is stored but never answered). */
   | { type: 'put-answered'; key: string; status: number }
   /** A fault was applied to a request. */
   | { type: 'fault'; fault: S3Fault; method: string; key: string };

@@ -1,11 +1,12 @@
 // What proves that a PutObject stored the bytes sent. A 200 alone does not: a TLS-inspecting
 // proxy or an odd S3-compatible store can answer 200 with an empty or HTML body and store nothing.
 // AWS's PutObject reference (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html,
-// "Response Syntax") says a successful PUT returns the object's ETag header and, when the request
-// carried a checksum, the same x-amz-checksum-crc32 header back ("This header will only be
-// present if it was uploaded with the object"). S3 checks that checksum against the bytes it
-// received and refuses the PUT when they differ, so an echoed CRC32 equal to the one computed here
-// over the body proves the write. Anything less is "unconfirmed": the file stays.
+// "Response Syntax") lists the ETag header of the stored object and x-amz-checksum-crc32, present
+// when the checksum was uploaded with the object. For a single-part upload S3 computes the
+// checksum itself and rejects the request when it differs from the one sent
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity-upload.html),
+// so an echoed CRC32 equal to the one computed here over the body proves the write. Anything less
+// is "unconfirmed": the file stays.
 import { crc32 } from 'node:zlib';
 import { SinkError } from '../../errors.ts';
 

@@ -7,7 +7,8 @@
 // (retryable, mayHaveBeenStored) comes from classifyS3Error.
 //
 // Immutable objects: every PUT carries If-None-Match: * (S3 conditional writes,
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html), so a delivered
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html and the
+// If-None-Match request header in https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html), so a delivered
 // object is never overwritten. Keys are content-addressed, so S3's 412 PreconditionFailed means
 // "these bytes are already there": delivered, not an error. A 409 ConditionalRequestConflict
 // (another write of the key in flight) is retried.
