@@ -45,7 +45,7 @@ function manyLocations(count: number): Location[] {
 }
 
 function makeSource(overrides: Partial<OpenMeteoConfig> = {}, url = stub.url) {
-  const config: OpenMeteoConfig = { url, variables: VARIABLES, schedule: '*/15 * * * *', jitterSeconds: 0, timeoutSeconds: 10, ...overrides };
+  const config: OpenMeteoConfig = { url, variables: VARIABLES, schedule: '*/15 * * * *', jitterSeconds: 0, timeoutSeconds: 10, callBudget: 'none', ...overrides };
   return createOpenMeteoSource({ config, logger, dispatcher, now: () => clock });
 }
 
