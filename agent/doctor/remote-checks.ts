@@ -33,6 +33,8 @@ const SOURCE_FIXES: Record<SourceErrorKind, string> = {
   timeout: 'Open-Meteo did not answer in time: check the network path (proxy, firewall) or raise [open_meteo] timeout_seconds.',
   http: 'Check [open_meteo] url: it must be the forecast endpoint, e.g. https://api.open-meteo.com/v1/forecast.',
   'bad-body': 'The answer was not valid Open-Meteo data: check [open_meteo] url (a proxy error page?) and the variable names.',
+  'no-data': 'Open-Meteo has no data for a configured location: check its latitude and longitude in [locations] (sea or outside the model area?).',
+  'over-budget': "The free API's hourly or daily call budget is spent; see the budget line above and reduce locations, variables or the schedule, or use the commercial endpoint.",
 };
 
 export async function checkOpenMeteoCall(config: AgentConfig, dispatcher: Dispatcher, logger: Logger): Promise<CheckResult> {

@@ -56,10 +56,10 @@ describe('answers', () => {
 describe('real errors', () => {
   const many = Array.from({ length: 1001 }, () => '1').join(',');
   it.each([
-    ['latitude=1&longitude=2&current=tempeture_2m', 400, 'Cannot initialize WeatherVariable from invalid String value tempeture_2m for key current'],
+    ['latitude=1&longitude=2&current=tempeture_2m', 400, "Data corrupted at path ''. Cannot initialize SurfacePressureAndHeightVariable from invalid String value tempeture_2m."],
     ['latitude=1,2&longitude=2&current=rain', 400, "Parameter 'latitude' and 'longitude' must have the same number of elements"],
     ['latitude=91&longitude=2&current=rain', 400, 'Latitude must be in range of -90 to 90°. Given: 91.'],
-    [`latitude=${many}&longitude=${many}&current=rain`, 400, 'Only up to 1000 locations can be requested at once'],
+    [`latitude=${many}&longitude=${many}&current=rain`, 400, "Parameter 'latitude' and 'longitude' must not exceed 1000 coordinates."],
     ['latitude=1&longitude=2&current=rain&timezone=Mars/Olympus', 400, 'Invalid timezone'],
   ])('%s -> %i', async (query, status, reason) => {
     const response = await ask(query);
@@ -72,10 +72,14 @@ describe('real errors', () => {
     const keyed = await startOpenMeteoStub({ requireApiKey: 'key-123456' });
     try {
       const base = `${keyed.url}?latitude=1&longitude=2&current=rain`;
-      expect((await fetch(base)).status).toBe(401);
-      expect((await fetch(`${base}&apikey=nope`)).status).toBe(401);
+      const missing = await fetch(base);
+      expect(missing.status).toBe(401);
+      expect(await missing.json()).toEqual({ error: true, reason: 'API key required. Please add &apikey= to the URL.' });
+      const wrong = await fetch(`${base}&apikey=nope`);
+      expect(wrong.status).toBe(400);
+      expect(await wrong.json()).toEqual({ error: true, reason: 'The supplied API key is invalid.' });
       expect((await fetch(`${base}&apikey=key-123456`)).status).toBe(200);
-      expect(keyed.requests.map((r) => r.status)).toEqual([401, 401, 200]);
+      expect(keyed.requests.map((r) => r.status)).toEqual([401, 400, 200]);
     } finally {
       await keyed.close();
     }
