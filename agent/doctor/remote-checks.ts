@@ -6,6 +6,7 @@
 // ListBucket is needed), but outside `date=.../*.ndjson`, which is all the Snowpipe PATTERN
 // ingests (sql/02_ingest.sql), so it is never loaded as weather data.
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { AgentConfig } from '../config/types.ts';
 import { compactUtc } from '../envelope/records.ts';
@@ -42,7 +43,8 @@ export async function checkOpenMeteoCall(config: AgentConfig, dispatcher: Dispat
   const title = 'Open-Meteo: one real request for the configured variables';
   const location = config.locations[0];
   if (!location) return fail(id, title, 'no location is configured', 'Add at least one line under [locations].');
-  const source = createOpenMeteoSource({ config: config.openMeteo, logger, dispatcher });
+  // The ledger in the state folder: doctor's call counts against the free budget like any other.
+  const source = createOpenMeteoSource({ config: config.openMeteo, logger, dispatcher, stateDir: join(config.storage.dir, 'state') });
   const [result] = await source.fetchCurrent([location]);
   if (!result) return fail(id, title, 'the source returned no result', 'Report this to support with a support bundle.');
   if (result.ok) {

@@ -27,6 +27,11 @@ export interface NoDataMemory {
   forget(locations: Location[]): Promise<void>;
 }
 
+/** The remembered locations, for `status`. */
+export async function readNoDataFile(stateDir: string): Promise<Record<string, NoDataEntry>> {
+  return readEntries(join(stateDir, NO_DATA_FILE));
+}
+
 async function readEntries(file: string | undefined): Promise<Record<string, NoDataEntry>> {
   if (!file) return {};
   try {
