@@ -14,11 +14,12 @@
 // host's (401 missing, 400 invalid); `noDataAt` coordinates fail the whole request with 400 "No
 // data is available for this location"; gzip when the client asks; `omitElevation`,
 // `intervalSeconds` and the `nan` behaviour for body details; `maxUrlBytes` answers 414.
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { parseQuery, StubFailure, type ParsedQuery } from './open-meteo-stub-query.ts';
+import { deterministicFraction, generateValue, round, VARIABLES, type VariableSpec } from './open-meteo-stub-data.ts';
 import { createRateLimiter, REAL_FREE_LIMITS, REASONS, stubWeight, type StubLimits } from './open-meteo-stub-rules.ts';
 
 export type StubBehaviour =
@@ -90,7 +91,7 @@ export interface StubOptions {
   onRequest?: (request: StubRequest) => void;
 }
 
-export const STUB_MAX_LOCATIONS = 1000;
+export { STUB_MAX_LOCATIONS } from './open-meteo-stub-query.ts';
 
 const DEFAULT_REASONS: Record<number, string> = {
   400: 'Bad request',
@@ -100,149 +101,6 @@ const DEFAULT_REASONS: Record<number, string> = {
   500: 'Internal server error',
   503: 'The service is overloaded',
 };
-
-interface VariableSpec {
-  unit: string;
-  min: number;
-  max: number;
-  decimals: number;
-}
-
-const VARIABLES: Record<string, VariableSpec> = {
-  temperature_2m: { unit: '°C', min: -25, max: 35, decimals: 1 },
-  apparent_temperature: { unit: '°C', min: -30, max: 38, decimals: 1 },
-  dew_point_2m: { unit: '°C', min: -30, max: 25, decimals: 1 },
-  relative_humidity_2m: { unit: '%', min: 5, max: 100, decimals: 0 },
-  is_day: { unit: '', min: 0, max: 1, decimals: 0 },
-  precipitation: { unit: 'mm', min: 0, max: 4, decimals: 1 },
-  rain: { unit: 'mm', min: 0, max: 4, decimals: 1 },
-  showers: { unit: 'mm', min: 0, max: 2, decimals: 1 },
-  snowfall: { unit: 'cm', min: 0, max: 2, decimals: 2 },
-  weather_code: { unit: 'wmo code', min: 0, max: 99, decimals: 0 },
-  cloud_cover: { unit: '%', min: 0, max: 100, decimals: 0 },
-  pressure_msl: { unit: 'hPa', min: 960, max: 1045, decimals: 1 },
-  surface_pressure: { unit: 'hPa', min: 900, max: 1040, decimals: 1 },
-  wind_speed_10m: { unit: 'km/h', min: 0, max: 60, decimals: 1 },
-  wind_direction_10m: { unit: '°', min: 0, max: 359, decimals: 0 },
-  wind_gusts_10m: { unit: 'km/h', min: 0, max: 90, decimals: 1 },
-  visibility: { unit: 'm', min: 100, max: 50000, decimals: 0 },
-  uv_index: { unit: '', min: 0, max: 9, decimals: 2 },
-};
-
-class StubFailure extends Error {
-  readonly status: number;
-  constructor(status: number, reason: string) {
-    super(reason);
-    this.status = status;
-  }
-}
-
-interface Zone {
-  name: string;
-  abbreviation: string;
-  offsetSeconds: number;
-}
-
-interface ParsedQuery {
-  latitudes: number[];
-  longitudes: number[];
-  variables: string[];
-  zones: Zone[];
-  unixtime: boolean;
-  models: number;
-}
-
-/** A number in [0, 1) that depends only on the parts, so the same question gets the same answer. */
-function deterministicFraction(...parts: (string | number)[]): number {
-  return createHash('sha256').update(parts.join('|')).digest().readUInt32BE(0) / 2 ** 32;
-}
-
-function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
-
-function parseCoordinates(text: string | undefined, key: 'latitude' | 'longitude'): number[] {
-  if (!text) throw new StubFailure(400, `Parameter '${key}' is required`);
-  const limit = key === 'latitude' ? 90 : 180;
-  return text.split(',').map((item) => {
-    const value = Number(item);
-    if (item.trim() === '' || !Number.isFinite(value)) {
-      throw new StubFailure(400, `Cannot initialize Float from invalid String value ${item} for key ${key}`);
-    }
-    if (Math.abs(value) > limit) {
-      const name = key === 'latitude' ? 'Latitude' : 'Longitude';
-      throw new StubFailure(400, `${name} must be in range of -${limit} to ${limit}°. Given: ${value}.`);
-    }
-    return value;
-  });
-}
-
-/** timezone=auto picks each location's own zone; the stand-in uses whole hours by longitude. */
-function autoZone(longitude: number): Zone {
-  const hours = Math.max(-12, Math.min(14, Math.round(longitude / 15)));
-  if (hours === 0) return { name: 'GMT', abbreviation: 'GMT', offsetSeconds: 0 };
-  const name = `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`;
-  return { name, abbreviation: `GMT${hours > 0 ? '+' : '-'}${Math.abs(hours)}`, offsetSeconds: hours * 3600 };
-}
-
-function resolveZone(name: string, at: Date): Zone {
-  if (name === 'GMT' || name === 'UTC') return { name: 'GMT', abbreviation: 'GMT', offsetSeconds: 0 };
-  try {
-    const part = (style: 'longOffset' | 'short') =>
-      new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: style })
-        .formatToParts(at)
-        .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-    const match = /GMT([+-])(\d{2}):(\d{2})/.exec(part('longOffset'));
-    const sign = match?.[1] === '-' ? -1 : 1;
-    const offsetSeconds = match ? sign * (Number(match[2]) * 3600 + Number(match[3]) * 60) : 0;
-    return { name, abbreviation: part('short'), offsetSeconds };
-  } catch {
-    throw new StubFailure(400, 'Invalid timezone');
-  }
-}
-
-function parseQuery(params: Record<string, string>, at: Date, requireApiKey: string | undefined): ParsedQuery {
-  if (requireApiKey !== undefined && params.apikey === undefined) throw new StubFailure(401, REASONS.keyRequired);
-  if (requireApiKey !== undefined && params.apikey !== requireApiKey) throw new StubFailure(400, REASONS.keyInvalid);
-  const latitudes = parseCoordinates(params.latitude, 'latitude');
-  const longitudes = parseCoordinates(params.longitude, 'longitude');
-  if (latitudes.length !== longitudes.length) {
-    throw new StubFailure(400, "Parameter 'latitude' and 'longitude' must have the same number of elements");
-  }
-  if (latitudes.length > STUB_MAX_LOCATIONS) {
-    throw new StubFailure(400, `Parameter 'latitude' and 'longitude' must not exceed ${STUB_MAX_LOCATIONS} coordinates.`);
-  }
-  const variables = (params.current ?? '').split(',').filter((name) => name !== '');
-  for (const name of variables) {
-    if (!(name in VARIABLES)) {
-      // The wording of current servers (Vapor's decoder; older ones said "... for key current").
-      throw new StubFailure(400, `Data corrupted at path ''. Cannot initialize SurfacePressureAndHeightVariable from invalid String value ${name}.`);
-    }
-  }
-  const zoneNames = (params.timezone ?? 'GMT').split(',');
-  if (zoneNames.length !== 1 && zoneNames.length !== latitudes.length) {
-    throw new StubFailure(400, "Parameter 'timezone' must have one element or as many as 'latitude'");
-  }
-  const zones = latitudes.map((_, i) => {
-    const name = zoneNames[zoneNames.length === 1 ? 0 : i] ?? 'GMT';
-    return name === 'auto' ? autoZone(longitudes[i] ?? 0) : resolveZone(name, at);
-  });
-  const models = (params.models ?? '').split(',').filter((name) => name !== '').length;
-  return { latitudes, longitudes, variables, zones, unixtime: params.timeformat === 'unixtime', models };
-}
-
-const WMO_CODES = [0, 1, 2, 3, 45, 48, 51, 53, 55, 61, 63, 65, 71, 73, 75, 80, 81, 82, 95];
-
-function generateValue(name: string, spec: VariableSpec, lat: number, lon: number, slot: number): number {
-  const fraction = deterministicFraction(lat, lon, slot, name);
-  if (name === 'weather_code') return WMO_CODES[Math.floor(fraction * WMO_CODES.length)] ?? 0;
-  if (name === 'is_day') {
-    const solarHour = (((slot / 3_600_000 + lon / 15) % 24) + 24) % 24;
-    return solarHour >= 6 && solarHour < 18 ? 1 : 0;
-  }
-  return round(spec.min + fraction * (spec.max - spec.min), spec.decimals);
-}
 
 interface BodyOptions {
   omitElevation: boolean;
