@@ -23,6 +23,8 @@ export interface NoDataEntry {
 export interface NoDataMemory {
   /** Locations to leave out of this cycle's requests (known, not yet due), with their entry. */
   known(locations: Location[]): Promise<Map<string, NoDataEntry>>;
+  /** Remembered locations whose retry time has come: asked for in batches of their own. */
+  due(locations: Location[]): Promise<Location[]>;
   remember(location: Location, reason: string): Promise<NoDataEntry>;
   forget(locations: Location[]): Promise<void>;
 }
@@ -62,6 +64,13 @@ export function createNoDataMemory(stateDir: string | undefined, now: () => Date
         if (same && Date.parse(entry.retryAt) > now().getTime()) known.set(location.id, entry);
       }
       return known;
+    },
+    async due(locations) {
+      const all = await load();
+      return locations.filter((location) => {
+        const entry = all[location.id];
+        return entry && entry.latitude === location.latitude && entry.longitude === location.longitude && Date.parse(entry.retryAt) <= now().getTime();
+      });
     },
     async remember(location, reason) {
       const all = await load();

@@ -178,13 +178,17 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
     return { location, ok: false, error: new SourceError('no-data', `${error.message} (location "${location.id}"; asked for again after ${entry.retryAt})`, { status: 400 }) };
   }
 
-  async function fetchAll(locations: Location[], cycle: Cycle, signal: AbortSignal | undefined): Promise<LocationResult[]> {
+  /** `due`: remembered no-data locations asked for again, in batches of their own so that one
+   *  still without data costs one request rather than a search through a whole batch. */
+  async function fetchAll(locations: Location[], due: Location[], cycle: Cycle, signal: AbortSignal | undefined): Promise<LocationResult[]> {
     const results: LocationResult[] = [];
     const plan = {
       base: baseUrl, variables: config.variables, apiKey, maxLocations: MAX_LOCATIONS_PER_REQUEST,
       ...(budget ? { maxLocationsByBudget: Math.floor(budget.limits.minute / locationWeight(variablesWeighed)) } : {}),
     };
-    for (const batch of planBatches(locations, plan)) {
+    const dueIds = new Set(due.map((location) => location.id));
+    const batches = [...planBatches(locations.filter((location) => !dueIds.has(location.id)), plan), ...planBatches(due, plan)];
+    for (const batch of batches) {
       signal?.throwIfAborted();
       results.push(...await collectWithSplits(batch, {
         send: (part) => sendBatch(part, cycle, signal),
@@ -208,7 +212,7 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
         if (entry) byId.set(location.id, { location, ok: false, error: new SourceError('no-data', `${entry.reason} (location "${location.id}"; asked for again after ${entry.retryAt})`, { status: 400 }) });
       }
       const asked = locations.filter((location) => !known.has(location.id));
-      for (const result of await fetchAll(asked, cycle, signal)) byId.set(result.location.id, result);
+      for (const result of await fetchAll(asked, await noData.due(asked), cycle, signal)) byId.set(result.location.id, result);
       await noData.forget(asked.filter((location) => byId.get(location.id)?.ok));
       const { skipped } = cycle;
       if (skipped.reason) {

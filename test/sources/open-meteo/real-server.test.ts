@@ -143,6 +143,12 @@ describe('one location sinks a request', () => {
     expect(server.requests.length - before).toBe(batches);
     expect(failed(next)).toEqual([expect.objectContaining({ location: bad, error: expect.objectContaining({ kind: 'no-data' }) })]);
     expect(failed(next)[0]).toMatchObject({ error: { message: expect.stringContaining('No data is available for this location') } });
+    // A day later it is asked for again, alone: one request, no search.
+    clock = new Date(clock.getTime() + 24 * 3600_000);
+    const dayLater = server.requests.length;
+    const retried = await again.fetchCurrent(locations);
+    expect(server.requests.slice(dayLater).map((r) => [r.status, r.locations])).toEqual([[200, 600], [200, 399], [400, 1]]);
+    expect(failed(retried)).toEqual([expect.objectContaining({ location: bad, error: expect.objectContaining({ kind: 'no-data' }) })]);
   });
 
   it('splits a request the free API finds too heavy', async () => {
