@@ -92,7 +92,7 @@ function hintFor(kind: SourceErrorKind, status: number, reason: string | undefin
     default:
       if (status === 404) return ' Check open_meteo.url in the config file (expected a path like /v1/forecast).';
       if (status === 407) return ' The proxy wants credentials: check network.proxy in the config file.';
-      if (status === 414) return ' The request URL was too long for a proxy or gateway on the way; please report this (the agent keeps URLs under 8,000 bytes).';
+      if (status === 414) return ' A proxy or gateway on the way refused the request URL as too long (the agent keeps URLs under 8,000 bytes): ask its administrator to allow 8 KB request lines.';
       return ' The agent tries again next cycle.';
   }
 }

@@ -21,7 +21,7 @@ describe('classifyHttpFailure', () => {
     [400, 'The supplied API key is invalid.', 'auth', 'copy the key again exactly as issued'],
     [400, "Your API URL is too long for automatic redirection from the open-access API to the commercial endpoints. Instead, use the 'customer-' prefixed URLs directly.", 'auth', 'set open_meteo.url = https://customer-api.open-meteo.com/v1/forecast'],
     [401, 'API key required. Please add &apikey= to the URL.', 'auth', 'This endpoint needs an API key: set open_meteo.api_key'],
-    [414, undefined, 'http', 'too long for a proxy'],
+    [414, undefined, 'http', 'refused the request URL as too long'],
     [400, 'Latitude must be in range of -90 to 90°. Given: 91.0.', 'bad-request', 'latitude and longitude in the [locations] section'],
     [400, 'Invalid API key', 'auth', 'Check open_meteo.api_key'],
     [401, 'API key required', 'auth', 'set open_meteo.api_key'],
