@@ -92,7 +92,8 @@ function emptyLedger(at: Date): LedgerState {
 
 /** The ledger as of `at`: windows that have ended are emptied. */
 function rollOver(state: LedgerState, at: Date): LedgerState {
-  const next = { ...state, recent: state.recent.filter(([time]) => at.getTime() - time < MINUTE_MS) };
+  // Entries "from the future" mean the clock was set back: drop them rather than wait for them.
+  const next = { ...state, recent: state.recent.filter(([time]) => at.getTime() - time < MINUTE_MS && time <= at.getTime()) };
   if (next.day !== dayKey(at)) Object.assign(next, { day: dayKey(at), dayCalls: 0 });
   if (next.hour !== hourKey(at)) Object.assign(next, { hour: hourKey(at), hourCalls: 0 });
   return next;

@@ -69,6 +69,14 @@ describe('createCallBudget', () => {
     expect(await budget.decide(1)).toEqual({ go: true });
   });
 
+  it('does not wait for calls stamped in the future after the clock was set back', async () => {
+    let clock = new Date('2026-12-01T10:30:00Z');
+    const budget = createCallBudget({ limits: FREE_LIMITS, now: () => clock });
+    await budget.record(600);
+    clock = new Date('2026-12-01T09:00:00Z');
+    expect(await budget.decide(600)).toEqual({ go: true });
+  });
+
   it('keeps its ledger in the state folder across processes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'budget-'));
     dirs.push(dir);
