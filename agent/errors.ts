@@ -43,7 +43,11 @@ export type SourceErrorKind =
   | 'bad-request'
   | 'auth'
   | 'http'
-  | 'bad-body';
+  | 'bad-body'
+  /** Open-Meteo has no data for this location (400 "No data is available for this location"). */
+  | 'no-data'
+  /** The agent's own ledger of the free API's hourly or daily budget is spent; nothing was sent. */
+  | 'over-budget';
 
 export class SourceError extends Error {
   readonly kind: SourceErrorKind;

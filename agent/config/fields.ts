@@ -39,18 +39,32 @@ export const logLevel = z.enum(['error', 'warn', 'info', 'debug'], {
   error: (issue) => `'${String(issue.input)}' is not a log level; expected one of error, warn, info, debug`,
 });
 
-/** An http(s) URL without user info, query or fragment (those could carry secrets into logs). */
-export function httpUrl(purpose: string) {
+/**
+ * An http(s) URL without user info, query or fragment (those could carry secrets into logs).
+ * `allowedQuery` names the query parameters that may be given (open_meteo.url: forecast options).
+ */
+export function httpUrl(purpose: string, allowedQuery: readonly string[] = []) {
   return checkedText((value) => {
     const url = URL.parse(value);
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       return `is not an http:// or https:// URL; expected ${purpose}`;
     }
     if (url.username || url.password) return `must not contain a user name or password; expected ${purpose}`;
-    if (url.search || url.hash) return `must not contain '?' or '#' parts (put an API key in open_meteo.api_key); expected ${purpose}`;
+    const refused = [...url.searchParams.keys()].filter((key) => !allowedQuery.includes(key));
+    if (url.hash || (url.search && allowedQuery.length === 0)) return `must not contain '?' or '#' parts (put an API key in open_meteo.api_key); expected ${purpose}`;
+    if (refused.length > 0) {
+      return `must not set the query parameter(s) ${refused.join(', ')} (put an API key in open_meteo.api_key; the agent sets the coordinates and variables itself); allowed: ${allowedQuery.join(', ')}`;
+    }
     return null;
   });
 }
+
+/** Forecast options that may follow '?' in open_meteo.url; the agent owns every other parameter. */
+export const OPEN_METEO_URL_OPTIONS = ['models', 'cell_selection', 'temperature_unit', 'wind_speed_unit', 'precipitation_unit', 'timeformat', 'timezone'] as const;
+
+export const callBudget = z.enum(['free', 'none'], {
+  error: (issue) => `'${String(issue.input)}' is not a call budget; expected free (count calls as the free API does and pace requests) or none`,
+});
 
 /** The proxy URL may carry user:password; messages show it only with the password masked. */
 export const proxyUrl = checkedText((value) => {

@@ -3,6 +3,7 @@
 // System32, so the working directory means nothing), and wraps secrets in Secret.
 import { dirname, resolve } from 'node:path';
 import { registerSecret } from '../log/redact.ts';
+import { isFreeHost } from '../sources/open-meteo/budget.ts';
 import type { AgentConfig, Location } from './types.ts';
 import { Secret } from './secret.ts';
 import type { ShapedSections } from './sections.ts';
@@ -63,6 +64,7 @@ function normaliseOpenMeteo(section: ShapedSections['open_meteo']): AgentConfig[
     schedule: section?.schedule ?? defaults.schedule,
     jitterSeconds: section?.jitter_seconds ?? defaults.jitter_seconds,
     timeoutSeconds: section?.timeout_seconds ?? defaults.timeout_seconds,
+    callBudget: section?.call_budget ?? (isFreeHost(new URL(section?.url ?? defaults.url).hostname) ? 'free' : 'none'),
   };
   if (section?.api_key !== undefined) {
     // Second line of defence: mask the key in every log line, should a library ever echo it.

@@ -9,6 +9,7 @@ import { checkFolderWritable, errorCode } from './folders.ts';
 import { AWS_REGIONS } from './aws-regions.ts';
 import { scanIni } from './ini-lines.ts';
 import { closestName } from './suggest.ts';
+import { budgetProblem, estimateSiteBudget, weightedVariables } from '../sources/open-meteo/site-budget.ts';
 
 export interface RuleProblem {
   severity: 'error' | 'warning';
@@ -56,13 +57,16 @@ export const rules: ConfigRule[] = [
   { name: 'credentialsFileBesideUnused', uses: ['s3.credentials_file'], check: checkUnusedCredentialsFile },
   { name: 'caFileIsPem', uses: ['network.ca_file'], check: checkCaFile },
   {
+    // The free host answers a request carrying apikey= with a 303 to the commercial host and no
+    // data (open-meteo/open-meteo Sources/App/Helper/Vapor/ApiKeyManager.swift, withApiParameter).
     name: 'apiKeyNeedsCommercialHost',
     uses: ['open_meteo.url', 'open_meteo.api_key'],
     check: async (config) =>
       config.openMeteo.apiKey && new URL(config.openMeteo.url).hostname === FREE_HOST
-        ? warning('open_meteo.api_key', `is set but url points at the free endpoint ${FREE_HOST}, which ignores it; commercial keys go to https://${COMMERCIAL_HOST}/v1/forecast`)
+        ? error('open_meteo.api_key', `is set but open_meteo.url points at the free endpoint ${FREE_HOST}; the free endpoint answers every request that carries a key with a redirect (HTTP 303) and no data; set url = https://${COMMERCIAL_HOST}/v1/forecast, or remove api_key for non-commercial use`)
         : none,
   },
+  { name: 'freeApiBudget', uses: ['open_meteo.url', 'open_meteo.variables', 'open_meteo.schedule', 'open_meteo.call_budget', 'locations'], check: checkFreeApiBudget },
   {
     name: 'commercialHostNeedsApiKey',
     uses: ['open_meteo.url', 'open_meteo.api_key'],
@@ -87,6 +91,15 @@ function checkRegion(region: string, endpoint: string | undefined): RuleProblem[
   const nearest = closestName(region, AWS_REGIONS);
   const suggestion = nearest ? `did you mean '${nearest}'?` : 'expected a name such as eu-north-1 or us-east-1';
   return error('s3.region', `'${region}' is not an AWS region; ${suggestion} (a region of another S3-compatible store is allowed only together with s3.endpoint)`);
+}
+
+/** The free API counts weighted calls per address (see sources/open-meteo/budget.ts). */
+async function checkFreeApiBudget(config: AgentConfig): Promise<RuleProblem[]> {
+  if (config.openMeteo.callBudget !== 'free' || config.locations.length === 0) return none;
+  const variables = weightedVariables(config.openMeteo);
+  const budget = estimateSiteBudget(config.locations.length, { variables, schedule: config.openMeteo.schedule });
+  const problem = budget && budgetProblem(budget, config.locations.length, variables);
+  return problem ? [{ severity: problem.severity, where: 'open_meteo.schedule', message: problem.message }] : none;
 }
 
 async function folderProblem(where: string, dir: string): Promise<RuleProblem[]> {

@@ -12,12 +12,13 @@ const required = (what: string) => ({ error: () => `is missing; it is required (
 export const sectionSchemas = {
   customer: z.object({ id: z.string(required('your customer id, e.g. id = acme-001')).pipe(field.identifier) }),
   open_meteo: z.object({
-    url: field.httpUrl('the forecast endpoint, e.g. https://api.open-meteo.com/v1/forecast').optional(),
+    url: field.httpUrl('the forecast endpoint, e.g. https://api.open-meteo.com/v1/forecast', field.OPEN_METEO_URL_OPTIONS).optional(),
     variables: field.variableList.optional(),
     schedule: field.cronSchedule.optional(),
     jitter_seconds: field.wholeNumber(0, 3600, 'seconds').optional(),
     timeout_seconds: field.wholeNumber(1, 300, 'seconds').optional(),
     api_key: field.secretText.optional(),
+    call_budget: field.callBudget.optional(),
   }),
   s3: z.object({
     bucket: z.string(required('the target bucket name')).pipe(field.bucketName),

@@ -21,6 +21,9 @@ export interface OpenMeteoConfig {
   jitterSeconds: number;
   timeoutSeconds: number;
   apiKey?: Secret;
+  /** 'free': count calls as the free API does and pace requests to its limits (default for the
+   *  free host); 'none': no per-address limit (commercial and self-hosted endpoints). */
+  callBudget: 'free' | 'none';
 }
 
 export interface S3Config {

@@ -6,6 +6,7 @@
 // ListBucket is needed), but outside `date=.../*.ndjson`, which is all the Snowpipe PATTERN
 // ingests (sql/02_ingest.sql), so it is never loaded as weather data.
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { AgentConfig } from '../config/types.ts';
 import { compactUtc } from '../envelope/records.ts';
@@ -33,6 +34,8 @@ const SOURCE_FIXES: Record<SourceErrorKind, string> = {
   timeout: 'Open-Meteo did not answer in time: check the network path (proxy, firewall) or raise [open_meteo] timeout_seconds.',
   http: 'Check [open_meteo] url: it must be the forecast endpoint, e.g. https://api.open-meteo.com/v1/forecast.',
   'bad-body': 'The answer was not valid Open-Meteo data: check [open_meteo] url (a proxy error page?) and the variable names.',
+  'no-data': 'Open-Meteo has no data for a configured location: check its latitude and longitude in [locations] (sea or outside the model area?).',
+  'over-budget': "The free API's hourly or daily call budget is spent; see the budget line above and reduce locations, variables or the schedule, or use the commercial endpoint.",
 };
 
 export async function checkOpenMeteoCall(config: AgentConfig, dispatcher: Dispatcher, logger: Logger): Promise<CheckResult> {
@@ -40,7 +43,8 @@ export async function checkOpenMeteoCall(config: AgentConfig, dispatcher: Dispat
   const title = 'Open-Meteo: one real request for the configured variables';
   const location = config.locations[0];
   if (!location) return fail(id, title, 'no location is configured', 'Add at least one line under [locations].');
-  const source = createOpenMeteoSource({ config: config.openMeteo, logger, dispatcher });
+  // The ledger in the state folder: doctor's call counts against the free budget like any other.
+  const source = createOpenMeteoSource({ config: config.openMeteo, logger, dispatcher, stateDir: join(config.storage.dir, 'state') });
   const [result] = await source.fetchCurrent([location]);
   if (!result) return fail(id, title, 'the source returned no result', 'Report this to support with a support bundle.');
   if (result.ok) {

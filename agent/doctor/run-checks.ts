@@ -15,6 +15,7 @@ import { checkConfig, checkCredentials, checkDisk, checkFolders } from './local-
 import { checkCaFile, checkDns, checkProxy, checkReachable, type Endpoint } from './network-checks.ts';
 import { probeEndpoint, type ProbeResult } from './probe.ts';
 import { checkOpenMeteoCall, checkS3Canary } from './remote-checks.ts';
+import { checkOpenMeteoBudget } from './budget-check.ts';
 import { checkService } from './service-check.ts';
 import { skip, type CheckResult, type CheckStatus, type DoctorReport } from './types.ts';
 
@@ -55,6 +56,7 @@ async function checksWithConfig(config: AgentConfig, options: DoctorOptions, now
   checks.push(credentials.result);
   const ca = await checkCaFile(config.network);
   checks.push(ca);
+  checks.push(await checkOpenMeteoBudget(config, now()));
 
   const { openMeteo, s3 } = endpointsOf(config);
   const timeout = options.probeTimeoutMs ?? 10_000;

@@ -1,5 +1,6 @@
 // Wires the stages together from a validated config: the only place where sources, spool, sinks
 // and state meet. Each stage gets its own config section, a child logger and its clients.
+import { join } from 'node:path';
 import type { AgentConfig } from '../config/types.ts';
 import { createLogger, type AgentLogger } from '../log/logger.ts';
 import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, resolveProxy } from '../net/index.ts';
@@ -51,7 +52,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   const spool = createSpool(config.storage.dir);
   await spool.prepare();
   const store = createStatusStore(config.storage.dir, AGENT_VERSION);
-  const source = createOpenMeteoSource({ config: config.openMeteo, logger: logger.child('open-meteo'), dispatcher });
+  const source = createOpenMeteoSource({ config: config.openMeteo, logger: logger.child('open-meteo'), dispatcher, stateDir: join(config.storage.dir, 'state') });
   const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, proxy: s3Proxy, ...(credentials ? { credentials } : {}) });
   const identity = agentIdentity();
 

@@ -1,7 +1,10 @@
 // The `status` report for support staff: stored facts (status.json) plus live ones (dump size,
 // whether an agent process holds the lock). No secrets: the state holds none, and the report
 // shows paths, ids, counts, times and error codes only.
+import { join } from 'node:path';
 import type { AgentConfig } from '../config/types.ts';
+import { FREE_LIMITS, readBudgetFile, useOf, type BudgetUse } from '../sources/open-meteo/budget.ts';
+import { readNoDataFile, type NoDataEntry } from '../sources/open-meteo/no-data-memory.ts';
 import { createSpool } from '../spool/spool.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { findLockOwner, type LockOwner } from './instance-lock.ts';
@@ -19,6 +22,10 @@ export interface StatusReport {
   lastDrain: AgentState['lastDrain'] | null;
   dump: { files: number; bytes: number; oldestAt: string | null; unrecognised: string[]; filesWithFailures: number };
   lastError: AgentState['lastError'] | null;
+  /** The free Open-Meteo API's calls used now, by the agent's ledger; null when not counted. */
+  openMeteoBudget: BudgetUse | null;
+  /** Locations Open-Meteo has no data for, left out until their retry time. */
+  openMeteoNoData: Record<string, NoDataEntry>;
 }
 
 export async function buildStatusReport(config: AgentConfig): Promise<StatusReport> {
@@ -52,6 +59,8 @@ export async function buildStatusReport(config: AgentConfig): Promise<StatusRepo
       filesWithFailures: Object.keys(state.dumpFailures).length,
     },
     lastError: state.lastError ?? null,
+    openMeteoBudget: config.openMeteo.callBudget === 'free' ? useOf(await readBudgetFile(join(config.storage.dir, 'state'), new Date()), FREE_LIMITS) : null,
+    openMeteoNoData: await readNoDataFile(join(config.storage.dir, 'state')),
   };
 }
 
@@ -80,6 +89,11 @@ export function formatStatusReport(report: StatusReport): string {
     (dump.unrecognised.length ? `; ${dump.unrecognised.length} unrecognised file(s) left alone: ${dump.unrecognised.slice(0, 5).join(', ')}` : ''));
   const error = report.lastError;
   lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${error.component} ${error.errorClass}: ${error.message}${error.hint ? `\n              Fix: ${error.hint}` : ''}` : 'none'}`);
+  const budget = report.openMeteoBudget;
+  lines.push(`Open-Meteo:   ${budget ? `free API calls used: ${budget.minute} of ${budget.limits.minute} in the last minute, ${budget.hour} of ${budget.limits.hour} this hour, ${budget.day} of ${budget.limits.day} today (UTC)` : 'no per-address call budget (call_budget = none)'}`);
+  for (const [id, entry] of Object.entries(report.openMeteoNoData)) {
+    lines.push(`              no data for location ${id} since ${entry.since}; asked again after ${entry.retryAt}`);
+  }
   lines.push('Locations:');
   for (const location of report.locations) {
     lines.push(`  ${location.id.padEnd(20)} last success ${age(location.lastSuccessAt, now)}; last failure ${location.lastFailureAt ? `${age(location.lastFailureAt, now)} (${location.lastError})` : 'never'}`);

@@ -7,8 +7,8 @@ import { formatNumber, formatSummary, summarise } from './stats.ts';
 import type { SteadyFigures } from './steady.ts';
 import { explainDrain, explainFootprint, explainSteady } from './explain.ts';
 
-export type SectionName = 'drain' | 'steady' | 'footprint';
-export const SECTION_NAMES: SectionName[] = ['drain', 'steady', 'footprint'];
+export type SectionName = 'drain' | 'steady' | 'footprint' | 'budget';
+export const SECTION_NAMES: SectionName[] = ['drain', 'steady', 'footprint', 'budget'];
 
 export interface RunContext {
   command: string;
@@ -22,7 +22,7 @@ const TOOL_LABELS: Record<DrainTool, string> = {
   agent: '`datapipe-agent drain`',
 };
 
-function heading(context: RunContext, what: string): string {
+export function heading(context: RunContext, what: string): string {
   return `_Measured ${context.at.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`${context.command}\` on ${context.machine}; ${what}._`;
 }
 

@@ -5,16 +5,17 @@
 //
 //   npm run bench                          full run (10,000 files, 3 rounds, 10 idle minutes)
 //   npm run bench -- --quick               a few minutes: 2,000 files, 2 rounds, 1 idle minute
-//   npm run bench -- --only drain          one section (drain | steady | footprint; comma list)
+//   npm run bench -- --only drain          one section (drain | steady | footprint | budget; comma list)
 //   options: --files N  --rounds N  --idle-minutes N  --startup-runs N  --out FILE  --no-write
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchBudget, renderBudget } from './budget.ts';
 import { benchDrain } from './drain.ts';
 import { benchFootprint } from './footprint.ts';
-import { mergeDocument, renderDrain, renderFootprint, renderSteady, SECTION_NAMES, type RunContext, type SectionName } from './report.ts';
+import { heading, mergeDocument, renderDrain, renderFootprint, renderSteady, SECTION_NAMES, type RunContext, type SectionName } from './report.ts';
 import { benchSteady } from './steady.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -91,6 +92,12 @@ async function runSection(name: SectionName, options: BenchOptions, context: Run
     const figures = await benchDrain({ files: options.files, rounds: options.rounds }, log);
     return { markdown: renderDrain(figures, context), defects: figures.runs.filter((run) => run.failure).length };
   }
+  if (name === 'budget') {
+    const figures = await benchBudget(log);
+    const paced = figures.days.find((day) => day.mode === 'paced');
+    const markdown = renderBudget(figures, heading(context, 'Open-Meteo stand-in with the free API\'s limits, simulated clock'));
+    return { markdown, defects: paced && paced.throttled === 0 && paced.observations === paced.expected ? 0 : 1 };
+  }
   if (name === 'steady') {
     const figures = await benchSteady({ locationCounts: [10, 100, 1000], rounds: options.rounds }, log);
     return { markdown: renderSteady(figures, context), defects: figures.runs.filter((run) => run.failure).length };
@@ -104,7 +111,7 @@ async function main(): Promise<number> {
   try {
     options = parseBenchOptions(process.argv.slice(2));
   } catch (error) {
-    console.error(`bench: ${error instanceof Error ? error.message : String(error)}\n(run: npm run bench -- [--quick] [--only drain|steady|footprint] [--files N] [--rounds N] [--idle-minutes N] [--startup-runs N] [--out FILE] [--no-write])`);
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}\n(run: npm run bench -- [--quick] [--only drain|steady|footprint|budget] [--files N] [--rounds N] [--idle-minutes N] [--startup-runs N] [--out FILE] [--no-write])`);
     return 2;
   }
   const argv = process.argv.slice(2).join(' ');

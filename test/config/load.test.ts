@@ -41,7 +41,27 @@ const badCases: BadCase[] = [
   { name: 'bad location id', edits: { 4: 'hel/sinki = 60.1, 24.9' }, where: 'locations.hel/sinki', line: 4, fragment: "'hel/sinki' is not a valid location id" },
   { name: 'no locations', edits: { 4: '; none yet' }, where: 'locations', line: 3, fragment: 'no locations; add at least one line' },
   { name: 'url not http', edits: { 6: 'url = ftp://api.open-meteo.com/v1/forecast' }, where: 'open_meteo.url', line: 6, fragment: 'is not an http:// or https:// URL' },
-  { name: 'url with query', edits: { 6: 'url = https://customer-api.open-meteo.com/v1/forecast?apikey=abc' }, where: 'open_meteo.url', line: 6, fragment: "must not contain '?' or '#' parts" },
+  { name: 'url with an apikey query', edits: { 6: 'url = https://customer-api.open-meteo.com/v1/forecast?apikey=abc' }, where: 'open_meteo.url', line: 6, fragment: 'must not set the query parameter(s) apikey (put an API key in open_meteo.api_key' },
+  { name: 'url setting the coordinates', edits: { 6: 'url = https://api.open-meteo.com/v1/forecast?latitude=1&models=icon_seamless' }, where: 'open_meteo.url', line: 6, fragment: 'must not set the query parameter(s) latitude' },
+  { name: 'url with a fragment', edits: { 6: 'url = https://api.open-meteo.com/v1/forecast#x' }, where: 'open_meteo.url', line: 6, fragment: "must not contain '?' or '#' parts" },
+  { name: 'call_budget unknown', edits: { 8: 'call_budget = lots' }, where: 'open_meteo.call_budget', line: 8, fragment: "'lots' is not a call budget" },
+  { name: 'api_key with the free endpoint', edits: { 8: 'api_key = k3yK3yK3yK3y' }, where: 'open_meteo.api_key', line: 8, fragment: 'answers every request that carries a key with a redirect (HTTP 303) and no data; set url = https://customer-api.open-meteo.com/v1/forecast' },
+  {
+    name: 'free API daily budget exceeded',
+    edits: { 4: Array.from({ length: 200 }, (_, i) => `site_${i} = ${i / 10}, 10`).join('\n') },
+    where: 'open_meteo.schedule', line: 206,
+    fragment: '200 location(s) x 5 variable(s) = 200 call(s) per cycle (each location costs max(1, variables/10) calls), 96 cycle(s) per day: 800 call(s) in the busiest hour (limit 5000), 19200 per day (limit 10000): over the free API\'s daily limit of 10000 calls; fix: fewer locations or variables, or a less frequent open_meteo.schedule; or the commercial endpoint',
+  },
+  {
+    name: 'free API hourly budget exceeded (many variables weigh more)',
+    edits: { 4: Array.from({ length: 700 }, (_, i) => `site_${i} = ${i / 10}, 10`).join('\n'), 7: 'schedule = 0,1,2,30 1 * * *', 8: `variables = ${Array.from({ length: 20 }, (_, i) => ['temperature_2m', 'rain', 'snowfall', 'showers'][i % 4] + (i < 4 ? '' : `_${i}`)).join(', ')}` },
+    where: 'open_meteo.schedule', line: 706, fragment: '= 1400 call(s) per cycle (each location costs max(1, variables/10) calls), 4 cycle(s) per day: 5600 call(s) in the busiest hour (limit 5000), 5600 per day (limit 10000): over the free API\'s hourly limit',
+  },
+  {
+    name: 'cycle longer than the schedule allows',
+    edits: { 4: Array.from({ length: 1000 }, (_, i) => `site_${i} = ${i / 20}, 10`).join('\n'), 7: 'schedule = 0,1 0 * * *\ncall_budget = free', 6: 'url = https://api.open-meteo.com/v1/forecast?models=icon_seamless,gfs_seamless' },
+    where: 'open_meteo.schedule', line: 1006, fragment: '1000 location(s) x 10 variable(s) = 1000 call(s) per cycle (each location costs max(1, variables/10) calls), 2 cycle(s) per day: 2000 call(s) in the busiest hour (limit 5000), 2000 per day (limit 10000): one cycle needs 2 minute(s) at the free API\'s 600 calls per minute, but the schedule runs every 60 s',
+  },
   { name: 'cron with 4 fields', edits: { 7: 'schedule = */15 * * *' }, where: 'open_meteo.schedule', line: 7, fragment: "has 4 fields; expected a cron expression with 5 fields" },
   { name: 'cron minute 61', edits: { 7: 'schedule = 61 * * * *' }, where: 'open_meteo.schedule', line: 7, fragment: "'61 * * * *' is not a valid cron expression" },
   { name: 'jitter not a number', edits: { 8: 'jitter_seconds = 30s' }, where: 'open_meteo.jitter_seconds', line: 8, fragment: "'30s' is not a number; expected a whole number from 0 to 3600 seconds" },
@@ -130,6 +150,7 @@ describe('validateConfigFile: valid variants', () => {
         schedule: '*/15 * * * *',
         jitterSeconds: 30,
         timeoutSeconds: 30,
+        callBudget: 'free',
       },
       s3: { bucket: 'open-meteo-source-bucket', region: 'eu-north-1', prefix: 'raw/', retrySchedule: '*/5 * * * *' },
       storage: { dir: join(dir, 'var'), maxDumpMb: 2048 },
@@ -220,7 +241,11 @@ describe('validateConfigFile: valid variants', () => {
 
 describe('validateConfigFile: warnings', () => {
   it.each([
-    { name: 'api_key with the free endpoint', edits: { 8: 'api_key = k3yK3yK3yK3y' }, where: 'open_meteo.api_key', line: 8, fragment: 'commercial keys go to https://customer-api.open-meteo.com/v1/forecast' },
+    {
+      name: 'free API budget nearly spent',
+      edits: { 4: Array.from({ length: 90 }, (_, i) => `site_${i} = ${i / 10}, 10`).join('\n') },
+      where: 'open_meteo.schedule', line: 96, fragment: '90 location(s) x 5 variable(s) = 90 call(s) per cycle',
+    },
     { name: 'commercial endpoint without api_key', edits: { 6: 'url = https://customer-api.open-meteo.com/v1/forecast' }, where: 'open_meteo.url', line: 6, fragment: 'open_meteo.api_key is not set' },
   ])('$name', async ({ edits, where, line, fragment }) => {
     const { config, problems } = await validate(editedConfig(edits));
@@ -241,17 +266,17 @@ describe('validateConfigFile: warnings', () => {
 
   it('warns about more than 1,000 locations', async () => {
     const lines = Array.from({ length: 1001 }, (_, i) => `site_${i} = ${(i % 180) - 89.5}, ${(i % 360) - 179.5}`);
-    const { config, problems } = await validate(editedConfig({ 4: lines.join('\n') }));
+    const { config, problems } = await validate(editedConfig({ 4: lines.join('\n'), 7: 'schedule = 0 */4 * * *' }));
     expect(config?.locations).toHaveLength(1001);
     expect(problems).toEqual([expect.objectContaining({ severity: 'warning', where: 'locations', line: 3 })]);
     expect(problems[0]?.message).toContain('1001 locations need 2 requests per cycle');
   });
 
   it('loadConfig returns warnings without throwing', async () => {
-    const dir = await makeDir({ 'config.ini': editedConfig({ 8: 'api_key = k3yK3yK3yK3y' }) });
+    const dir = await makeDir({ 'config.ini': editedConfig({ 6: 'url = https://customer-api.open-meteo.com/v1/forecast' }) });
     const { config, warnings } = await loadConfig(join(dir, 'config.ini'));
-    expect(config.openMeteo.apiKey?.reveal()).toBe('k3yK3yK3yK3y');
-    expect(warnings.map((warning) => warning.where)).toEqual(['open_meteo.api_key']);
+    expect(config.openMeteo.callBudget).toBe('none');
+    expect(warnings.map((warning) => warning.where)).toEqual(['open_meteo.url']);
   });
 });
 

@@ -164,6 +164,27 @@ describe('doctor', () => {
     expect(call.fix).toContain('[open_meteo] variables');
   });
 
+  it('shows the free API budget the config spends and uses, and says what to change when the free host redirects the key', async () => {
+    const s3 = await startS3Server({ buckets: [BUCKET] });
+    const openMeteo = await startOpenMeteoStub({ freeApi: true });
+    cleanups.push(() => s3.close(), () => openMeteo.close());
+    const site = await createSite({ dir: await tempDir(), s3, openMeteo, schedule: '0 */3 * * *', extra: '' });
+    await writeFile(site.configFile, (await readFile(site.configFile, 'utf8')).replace('jitter_seconds = 0', 'jitter_seconds = 0\ncall_budget = free\napi_key = om-key-123456'));
+    await mkdir(join(site.storageDir, 'state'), { recursive: true });
+    const hour = new Date().toISOString().slice(0, 13);
+    await writeFile(join(site.storageDir, 'state', 'open-meteo-budget.json'), JSON.stringify({ hour, hourCalls: 120, day: hour.slice(0, 10), dayCalls: 300, recent: [] }));
+    const report = await doctor(site);
+    const budget = check(report, 'open-meteo.budget');
+    expect(budget.status).toBe('PASS');
+    expect(budget.detail).toContain('2 location(s) x 3 variable(s) = 2 call(s) per cycle (each location costs max(1, variables/10) calls), 8 cycle(s) per day');
+    expect(budget.detail).toContain('used now: 0 of 600 calls in the last minute, 120 of 5000 this hour, 300 of 10000 today (UTC)');
+    const call = check(report, 'open-meteo.call');
+    expect(call.status).toBe('FAIL');
+    expect(call.detail).toContain('(HTTP 303)');
+    expect(call.detail).toContain('Fix: set open_meteo.url = https://customer-api.open-meteo.com/v1/forecast');
+    expect(JSON.stringify(report)).not.toContain('om-key-123456');
+  });
+
   it.each([
     ['wrong credentials', { secretAccessKey: 'not-the-right-secret-key-000000000000' }, [BUCKET], 'SignatureDoesNotMatch'],
     ['no bucket', {}, [], 'NoSuchBucket'],

@@ -56,10 +56,10 @@ describe('answers', () => {
 describe('real errors', () => {
   const many = Array.from({ length: 1001 }, () => '1').join(',');
   it.each([
-    ['latitude=1&longitude=2&current=tempeture_2m', 400, 'Cannot initialize WeatherVariable from invalid String value tempeture_2m for key current'],
+    ['latitude=1&longitude=2&current=tempeture_2m', 400, "Data corrupted at path ''. Cannot initialize SurfacePressureAndHeightVariable from invalid String value tempeture_2m."],
     ['latitude=1,2&longitude=2&current=rain', 400, "Parameter 'latitude' and 'longitude' must have the same number of elements"],
     ['latitude=91&longitude=2&current=rain', 400, 'Latitude must be in range of -90 to 90°. Given: 91.'],
-    [`latitude=${many}&longitude=${many}&current=rain`, 400, 'Only up to 1000 locations can be requested at once'],
+    [`latitude=${many}&longitude=${many}&current=rain`, 400, "Parameter 'latitude' and 'longitude' must not exceed 1000 coordinates."],
     ['latitude=1&longitude=2&current=rain&timezone=Mars/Olympus', 400, 'Invalid timezone'],
   ])('%s -> %i', async (query, status, reason) => {
     const response = await ask(query);
@@ -72,10 +72,14 @@ describe('real errors', () => {
     const keyed = await startOpenMeteoStub({ requireApiKey: 'key-123456' });
     try {
       const base = `${keyed.url}?latitude=1&longitude=2&current=rain`;
-      expect((await fetch(base)).status).toBe(401);
-      expect((await fetch(`${base}&apikey=nope`)).status).toBe(401);
+      const missing = await fetch(base);
+      expect(missing.status).toBe(401);
+      expect(await missing.json()).toEqual({ error: true, reason: 'API key required. Please add &apikey= to the URL.' });
+      const wrong = await fetch(`${base}&apikey=nope`);
+      expect(wrong.status).toBe(400);
+      expect(await wrong.json()).toEqual({ error: true, reason: 'The supplied API key is invalid.' });
       expect((await fetch(`${base}&apikey=key-123456`)).status).toBe(200);
-      expect(keyed.requests.map((r) => r.status)).toEqual([401, 401, 200]);
+      expect(keyed.requests.map((r) => r.status)).toEqual([401, 400, 200]);
     } finally {
       await keyed.close();
     }
@@ -141,6 +145,86 @@ describe('behaviours', () => {
     check(body[1] as Record<string, unknown>);
     expect(body[0]?.current).toHaveProperty('rain');
     expect(stub.served.map((s) => s.latitude)).toEqual([1]);
+  });
+});
+
+describe('the real server\'s access rules', () => {
+  const coordinates = (count: number) => Array.from({ length: count }, (_, i) => (i % 80) + 0.5).join(',');
+  const query = (count: number, extra = '') => `latitude=${coordinates(count)}&longitude=${coordinates(count)}&current=rain${extra}`;
+
+  it('counts weighted calls per minute, hour and UTC day, refuses with the real reasons and no Retry-After, and resets', async () => {
+    let clock = new Date('2026-11-21T10:00:10Z');
+    const free = await startOpenMeteoStub({ freeApi: { minute: 10, hour: 25, day: 40 }, now: () => clock });
+    try {
+      const get = (q: string) => fetch(`${free.url}?${q}`);
+      expect((await get(query(12))).status).toBe(200); // allowed while under the limit, then counted in full
+      const minute = await get(query(1));
+      expect(minute.status).toBe(429);
+      expect(minute.headers.get('retry-after')).toBeNull();
+      expect(await minute.json()).toEqual({ error: true, reason: 'Minutely API request limit exceeded. Please try again in one minute.' });
+      expect(free.usage()).toEqual({ minute: 12, hour: 12, day: 12 });
+      clock = new Date('2026-11-21T10:01:00Z');
+      expect((await get(query(14, ',temperature_2m,is_day,wind_speed_10m,weather_code,cloud_cover,snowfall,showers,uv_index,visibility,pressure_msl'))).status).toBe(200);
+      expect(free.requests.at(-1)?.calls).toBe(14 * 1.1);
+      clock = new Date('2026-11-21T10:02:00Z');
+      expect(await (await get(query(1))).json()).toEqual({ error: true, reason: 'Hourly API request limit exceeded. Please try again in the next hour.' });
+      clock = new Date('2026-11-21T11:00:00Z');
+      expect((await get(query(20))).status).toBe(200); // a new hour; the day now holds 47.4 calls
+      clock = new Date('2026-11-21T12:00:00Z');
+      expect(await (await get(query(1))).json()).toEqual({ error: true, reason: 'Daily API request limit exceeded. Please try again tomorrow.' });
+      clock = new Date('2026-11-22T00:00:00Z');
+      expect((await get(query(1))).status).toBe(200);
+    } finally {
+      await free.close();
+    }
+  });
+
+  it('answers an apikey on the free host with a 303 to the customer host and no body, or a 400 when that URL is too long', async () => {
+    const free = await startOpenMeteoStub({ freeApi: true });
+    try {
+      const redirect = await fetch(`${free.url}?${query(2, '&apikey=k-123')}`, { redirect: 'manual' });
+      expect(redirect.status).toBe(303);
+      expect(redirect.headers.get('location')).toMatch(/^https:\/\/customer-api\.open-meteo\.com\/v1\/forecast\?latitude=/);
+      expect(await redirect.text()).toBe('');
+      const long = await fetch(`${free.url}?${query(400, '&apikey=k-123')}`, { redirect: 'manual' });
+      expect(long.status).toBe(400);
+      expect(((await long.json()) as { reason: string }).reason).toMatch(/^Your API URL is too long for automatic redirection/);
+      expect(free.usage().minute).toBe(1); // the 303 costs nothing, the 400 one call
+    } finally {
+      await free.close();
+    }
+  });
+
+  it('refuses a request holding an uncovered location, or one heavier than the hourly limit, as a whole', async () => {
+    const free = await startOpenMeteoStub({ freeApi: { minute: 100_000, day: 100_000, hour: 50 }, noDataAt: [{ latitude: 3.5, longitude: 3.5 }] });
+    try {
+      const noData = await fetch(`${free.url}?${query(5)}`);
+      expect(noData.status).toBe(400);
+      expect(await noData.json()).toEqual({ error: true, reason: 'No data is available for this location' });
+      const heavy = await fetch(`${free.url}?latitude=${'10.5,'.repeat(50)}10.5&longitude=${'10.5,'.repeat(50)}10.5&current=rain`);
+      expect(heavy.status).toBe(400);
+      expect(((await heavy.json()) as { reason: string }).reason).toContain('requests too much data');
+    } finally {
+      await free.close();
+    }
+  });
+
+  it('gzips when asked, can leave out elevation, report interval 3600, write a bare nan, and refuse long URLs with 414', async () => {
+    const odd = await startOpenMeteoStub({ omitElevation: true, intervalSeconds: 3600, maxUrlBytes: 200 });
+    try {
+      const { request } = await import('undici');
+      const zipped = await request(`${odd.url}?${query(1)}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      const { gunzipSync } = await import('node:zlib');
+      const body = JSON.parse(gunzipSync(Buffer.from(await zipped.body.arrayBuffer())).toString()) as Record<string, unknown>;
+      expect(body).not.toHaveProperty('elevation');
+      expect(body.current).toMatchObject({ interval: 3600 });
+      odd.enqueue({ kind: 'nan', locationIndex: 0, variable: 'rain' });
+      expect(await (await fetch(`${odd.url}?${query(1)}`)).text()).toContain('"rain":nan');
+      expect((await fetch(`${odd.url}?${query(30)}`)).status).toBe(414);
+    } finally {
+      await odd.close();
+    }
   });
 });
 

@@ -7,10 +7,20 @@
 // truncated 200 bodies, connection resets, a location without data) for the next requests, then
 // read back what was asked (`requests`) and which observations a client could have received
 // (`served`). Run directly for the demo: `node test/helpers/open-meteo-stub.ts --port 8081`.
-import { createHash } from 'node:crypto';
+//
+// Like the real server (see open-meteo-stub-rules.ts for the source files each rule follows):
+// `freeApi` turns on the free host's rules (weighted per-IP minute/hour/day budget with 429s and
+// the real reasons, 303 for an apikey, 400 for a too heavy request); `requireApiKey` the customer
+// host's (401 missing, 400 invalid); `noDataAt` coordinates fail the whole request with 400 "No
+// data is available for this location"; gzip when the client asks; `omitElevation`,
+// `intervalSeconds` and the `nan` behaviour for body details; `maxUrlBytes` answers 414.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { parseQuery, StubFailure, type ParsedQuery } from './open-meteo-stub-query.ts';
+import { deterministicFraction, generateValue, round, VARIABLES, type VariableSpec } from './open-meteo-stub-data.ts';
+import { createRateLimiter, REAL_FREE_LIMITS, REASONS, stubWeight, type StubLimits } from './open-meteo-stub-rules.ts';
 
 export type StubBehaviour =
   | { kind: 'ok' }
@@ -22,7 +32,9 @@ export type StubBehaviour =
   | { kind: 'truncated' }
   | { kind: 'reset' }
   /** Leaves out `current` (default), `current.time`, or one variable for one location index. */
-  | { kind: 'drop-current'; locationIndex: number; field?: string };
+  | { kind: 'drop-current'; locationIndex: number; field?: string }
+  /** 200 with a bare `nan` (not JSON) as one location's value of `variable`, as a NaN float is written. */
+  | { kind: 'nan'; locationIndex: number; variable: string };
 
 export interface StubRequest {
   time: Date;
@@ -30,6 +42,11 @@ export interface StubRequest {
   params: Record<string, string>;
   /** Number of locations asked for (latitude list length). */
   locations: number;
+  /** Length of the request URL in absolute form (as a proxy sees it). */
+  urlBytes: number;
+  /** The weighted calls the free API counted for this request (0 unless `freeApi`). */
+  calls: number;
+  gzip: boolean;
   behaviour: StubBehaviour['kind'];
   /** Undefined while pending, or when the connection was reset or the client left first. */
   status?: number;
@@ -48,6 +65,8 @@ export interface OpenMeteoStub {
   served: ServedObservation[];
   enqueue(...behaviours: StubBehaviour[]): void;
   setDefault(behaviour: StubBehaviour): void;
+  /** The free API's counters for this client now (zeros unless `freeApi`). */
+  usage(): { minute: number; hour: number; day: number };
   close(): Promise<void>;
 }
 
@@ -55,155 +74,40 @@ export interface StubOptions {
   port?: number;
   /** The stand-in's clock (picks the 15-minute slot it serves); a test can make it fast or jump. */
   now?: () => Date;
+  /** The customer host: every request needs this key (401 without one, 400 for another). */
   requireApiKey?: string;
+  /** The free host: weighted per-IP budget (real limits when true), 303 for an apikey. */
+  freeApi?: boolean | Partial<StubLimits>;
+  /** Coordinates the stand-in has no data for; a request holding one fails as a whole. */
+  noDataAt?: { latitude: number; longitude: number }[];
+  omitElevation?: boolean;
+  /** `current.interval` in seconds (900 default; 3600 for models with hourly data only). */
+  intervalSeconds?: number;
+  /** Longest request URL (absolute form) accepted; longer ones get 414 like common proxies. */
+  maxUrlBytes?: number;
   /** Told about the observations of each complete 200 answer, as they are added to `served`. */
   onServed?: (observations: ServedObservation[]) => void;
   /** Told about each request as it arrives, before it is answered. */
   onRequest?: (request: StubRequest) => void;
 }
 
-export const STUB_MAX_LOCATIONS = 1000;
+export { STUB_MAX_LOCATIONS } from './open-meteo-stub-query.ts';
 
 const DEFAULT_REASONS: Record<number, string> = {
   400: 'Bad request',
-  401: 'API key missing or invalid',
+  401: REASONS.keyRequired,
   403: 'Forbidden',
-  429: 'Minutely API request limit exceeded. Please try again in one minute.',
+  429: REASONS.minutely,
   500: 'Internal server error',
   503: 'The service is overloaded',
 };
 
-interface VariableSpec {
-  unit: string;
-  min: number;
-  max: number;
-  decimals: number;
+interface BodyOptions {
+  omitElevation: boolean;
+  intervalSeconds: number;
 }
 
-const VARIABLES: Record<string, VariableSpec> = {
-  temperature_2m: { unit: '°C', min: -25, max: 35, decimals: 1 },
-  apparent_temperature: { unit: '°C', min: -30, max: 38, decimals: 1 },
-  dew_point_2m: { unit: '°C', min: -30, max: 25, decimals: 1 },
-  relative_humidity_2m: { unit: '%', min: 5, max: 100, decimals: 0 },
-  is_day: { unit: '', min: 0, max: 1, decimals: 0 },
-  precipitation: { unit: 'mm', min: 0, max: 4, decimals: 1 },
-  rain: { unit: 'mm', min: 0, max: 4, decimals: 1 },
-  showers: { unit: 'mm', min: 0, max: 2, decimals: 1 },
-  snowfall: { unit: 'cm', min: 0, max: 2, decimals: 2 },
-  weather_code: { unit: 'wmo code', min: 0, max: 99, decimals: 0 },
-  cloud_cover: { unit: '%', min: 0, max: 100, decimals: 0 },
-  pressure_msl: { unit: 'hPa', min: 960, max: 1045, decimals: 1 },
-  surface_pressure: { unit: 'hPa', min: 900, max: 1040, decimals: 1 },
-  wind_speed_10m: { unit: 'km/h', min: 0, max: 60, decimals: 1 },
-  wind_direction_10m: { unit: '°', min: 0, max: 359, decimals: 0 },
-  wind_gusts_10m: { unit: 'km/h', min: 0, max: 90, decimals: 1 },
-  visibility: { unit: 'm', min: 100, max: 50000, decimals: 0 },
-  uv_index: { unit: '', min: 0, max: 9, decimals: 2 },
-};
-
-class StubFailure extends Error {
-  readonly status: number;
-  constructor(status: number, reason: string) {
-    super(reason);
-    this.status = status;
-  }
-}
-
-interface Zone {
-  name: string;
-  abbreviation: string;
-  offsetSeconds: number;
-}
-
-interface ParsedQuery {
-  latitudes: number[];
-  longitudes: number[];
-  variables: string[];
-  zones: Zone[];
-  unixtime: boolean;
-}
-
-/** A number in [0, 1) that depends only on the parts, so the same question gets the same answer. */
-function deterministicFraction(...parts: (string | number)[]): number {
-  return createHash('sha256').update(parts.join('|')).digest().readUInt32BE(0) / 2 ** 32;
-}
-
-function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
-
-function parseCoordinates(text: string | undefined, key: 'latitude' | 'longitude'): number[] {
-  if (!text) throw new StubFailure(400, `Parameter '${key}' is required`);
-  const limit = key === 'latitude' ? 90 : 180;
-  return text.split(',').map((item) => {
-    const value = Number(item);
-    if (item.trim() === '' || !Number.isFinite(value)) {
-      throw new StubFailure(400, `Cannot initialize Float from invalid String value ${item} for key ${key}`);
-    }
-    if (Math.abs(value) > limit) {
-      const name = key === 'latitude' ? 'Latitude' : 'Longitude';
-      throw new StubFailure(400, `${name} must be in range of -${limit} to ${limit}°. Given: ${value}.`);
-    }
-    return value;
-  });
-}
-
-function resolveZone(name: string, at: Date): Zone {
-  if (name === 'GMT' || name === 'UTC' || name === 'auto') return { name: 'GMT', abbreviation: 'GMT', offsetSeconds: 0 };
-  try {
-    const part = (style: 'longOffset' | 'short') =>
-      new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: style })
-        .formatToParts(at)
-        .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-    const match = /GMT([+-])(\d{2}):(\d{2})/.exec(part('longOffset'));
-    const sign = match?.[1] === '-' ? -1 : 1;
-    const offsetSeconds = match ? sign * (Number(match[2]) * 3600 + Number(match[3]) * 60) : 0;
-    return { name, abbreviation: part('short'), offsetSeconds };
-  } catch {
-    throw new StubFailure(400, 'Invalid timezone');
-  }
-}
-
-function parseQuery(params: Record<string, string>, at: Date, requireApiKey: string | undefined): ParsedQuery {
-  if (requireApiKey !== undefined && params.apikey !== requireApiKey) {
-    throw new StubFailure(401, params.apikey ? 'The supplied API key is invalid.' : 'API key required');
-  }
-  const latitudes = parseCoordinates(params.latitude, 'latitude');
-  const longitudes = parseCoordinates(params.longitude, 'longitude');
-  if (latitudes.length !== longitudes.length) {
-    throw new StubFailure(400, "Parameter 'latitude' and 'longitude' must have the same number of elements");
-  }
-  if (latitudes.length > STUB_MAX_LOCATIONS) {
-    throw new StubFailure(400, `Only up to ${STUB_MAX_LOCATIONS} locations can be requested at once`);
-  }
-  const variables = (params.current ?? '').split(',').filter((name) => name !== '');
-  for (const name of variables) {
-    if (!(name in VARIABLES)) {
-      throw new StubFailure(400, `Cannot initialize WeatherVariable from invalid String value ${name} for key current`);
-    }
-  }
-  const zoneNames = (params.timezone ?? 'GMT').split(',');
-  if (zoneNames.length !== 1 && zoneNames.length !== latitudes.length) {
-    throw new StubFailure(400, "Parameter 'timezone' must have one element or as many as 'latitude'");
-  }
-  const zones = latitudes.map((_, i) => resolveZone(zoneNames[zoneNames.length === 1 ? 0 : i] ?? 'GMT', at));
-  return { latitudes, longitudes, variables, zones, unixtime: params.timeformat === 'unixtime' };
-}
-
-const WMO_CODES = [0, 1, 2, 3, 45, 48, 51, 53, 55, 61, 63, 65, 71, 73, 75, 80, 81, 82, 95];
-
-function generateValue(name: string, spec: VariableSpec, lat: number, lon: number, slot: number): number {
-  const fraction = deterministicFraction(lat, lon, slot, name);
-  if (name === 'weather_code') return WMO_CODES[Math.floor(fraction * WMO_CODES.length)] ?? 0;
-  if (name === 'is_day') {
-    const solarHour = (((slot / 3_600_000 + lon / 15) % 24) + 24) % 24;
-    return solarHour >= 6 && solarHour < 18 ? 1 : 0;
-  }
-  return round(spec.min + fraction * (spec.max - spec.min), spec.decimals);
-}
-
-function buildLocation(query: ParsedQuery, index: number, at: Date): Record<string, unknown> {
+function buildLocation(query: ParsedQuery, index: number, at: Date, body: BodyOptions): Record<string, unknown> {
   const lat = query.latitudes[index] ?? 0;
   const lon = query.longitudes[index] ?? 0;
   const zone = query.zones[index] ?? { name: 'GMT', abbreviation: 'GMT', offsetSeconds: 0 };
@@ -212,7 +116,7 @@ function buildLocation(query: ParsedQuery, index: number, at: Date): Record<stri
     ? slot / 1000
     : new Date(slot + zone.offsetSeconds * 1000).toISOString().slice(0, 16);
   const units: Record<string, string> = { time: query.unixtime ? 'unixtime' : 'iso8601', interval: 'seconds' };
-  const current: Record<string, unknown> = { time, interval: 900 };
+  const current: Record<string, unknown> = { time, interval: body.intervalSeconds };
   for (const name of query.variables) {
     const spec = VARIABLES[name] as VariableSpec;
     units[name] = spec.unit;
@@ -226,8 +130,9 @@ function buildLocation(query: ParsedQuery, index: number, at: Date): Record<stri
     utc_offset_seconds: zone.offsetSeconds,
     timezone: zone.name,
     timezone_abbreviation: zone.abbreviation,
-    elevation: round(deterministicFraction(lat, lon, 'elevation') * 800, 0),
   };
+  // The server leaves elevation out when it is not finite (no terrain data there).
+  if (!body.omitElevation) element.elevation = round(deterministicFraction(lat, lon, 'elevation') * 800, 0);
   if (index !== 0) element.location_id = index;
   element.current_units = units;
   element.current = current;
@@ -243,6 +148,18 @@ function dropField(element: Record<string, unknown>, field: string): void {
   }
 }
 
+function matchesAny(query: ParsedQuery, places: { latitude: number; longitude: number }[]): boolean {
+  return query.latitudes.some((lat, i) => places.some((place) => place.latitude === lat && place.longitude === query.longitudes[i]));
+}
+
+/** The body text; a `nan` behaviour writes one value as a bare nan, which is not JSON. */
+function bodyText(body: unknown, behaviour: StubBehaviour, elements: Record<string, unknown>[]): string {
+  if (behaviour.kind !== 'nan') return JSON.stringify(body);
+  const current = elements[behaviour.locationIndex]?.current as Record<string, unknown> | undefined;
+  if (current) current[behaviour.variable] = '__NAN__';
+  return JSON.stringify(body).replace('"__NAN__"', 'nan');
+}
+
 export async function startOpenMeteoStub(options: StubOptions = {}): Promise<OpenMeteoStub> {
   const now = options.now ?? (() => new Date());
   const queue: StubBehaviour[] = [];
@@ -250,11 +167,27 @@ export async function startOpenMeteoStub(options: StubOptions = {}): Promise<Ope
   const requests: StubRequest[] = [];
   const served: ServedObservation[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const limits = options.freeApi ? { ...REAL_FREE_LIMITS, ...(options.freeApi === true ? {} : options.freeApi) } : undefined;
+  const limiter = createRateLimiter(limits ?? REAL_FREE_LIMITS, now);
+  const bodyOptions: BodyOptions = { omitElevation: options.omitElevation ?? false, intervalSeconds: options.intervalSeconds ?? 900 };
+  /** The free API counts an answered error as 1 call and a served answer by its weight. */
+  const charge = (record: StubRequest, calls: number) => {
+    if (!limits) return;
+    record.calls = calls;
+    limiter.add(calls);
+  };
 
-  const sendJson = (res: ServerResponse, record: StubRequest, status: number, body: unknown, headers = {}) => {
+  const send = (res: ServerResponse, record: StubRequest, status: number, text: string, headers: Record<string, string> = {}) => {
     record.status = status;
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(JSON.stringify(body));
+    const body = record.gzip ? gzipSync(text) : Buffer.from(text);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(record.gzip ? { 'content-encoding': 'gzip' } : {}), ...headers });
+    res.end(body);
+  };
+  const sendJson = (res: ServerResponse, record: StubRequest, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    send(res, record, status, JSON.stringify(body), headers);
+  const refuse = (res: ServerResponse, record: StubRequest, status: number, reason: string) => {
+    charge(record, 1);
+    sendJson(res, record, status, { error: true, reason });
   };
 
   const serveData = (res: ServerResponse, record: StubRequest, behaviour: StubBehaviour) => {
@@ -265,23 +198,24 @@ export async function startOpenMeteoStub(options: StubOptions = {}): Promise<Ope
       query = parseQuery(record.params, at, options.requireApiKey);
     } catch (error) {
       if (!(error instanceof StubFailure)) throw error;
-      return sendJson(res, record, error.status, { error: true, reason: error.message });
+      return refuse(res, record, error.status, error.message);
     }
-    const elements = query.latitudes.map((_, i) => buildLocation(query, i, at));
+    if (options.noDataAt && matchesAny(query, options.noDataAt)) return refuse(res, record, 400, REASONS.noData);
+    const calls = stubWeight(query.latitudes.length, query.variables.length, query.models);
+    if (limits && calls > limits.hour) return refuse(res, record, 400, REASONS.tooMuchData);
+    const elements = query.latitudes.map((_, i) => buildLocation(query, i, at, bodyOptions));
     if (behaviour.kind === 'drop-current') {
       const target = elements[behaviour.locationIndex];
       if (target) dropField(target, behaviour.field ?? 'current');
     }
     const body = elements.length === 1 ? elements[0] : elements;
+    charge(record, calls);
     if (behaviour.kind === 'truncated') {
       const text = JSON.stringify(body);
-      record.status = 200;
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      res.write(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
-      res.end('Unexpected error while streaming data: timeoutReached');
-      return;
+      return send(res, record, 200, `${text.slice(0, Math.max(1, Math.floor(text.length / 2)))}Unexpected error while streaming data: timeoutReached`);
     }
-    sendJson(res, record, 200, body);
+    send(res, record, 200, bodyText(body, behaviour, elements));
+    if (behaviour.kind === 'nan') return; // not JSON: no client could have read it
     const answered: ServedObservation[] = [];
     elements.forEach((element, i) => {
       const current = element.current as Record<string, unknown> | undefined;
@@ -293,6 +227,26 @@ export async function startOpenMeteoStub(options: StubOptions = {}): Promise<Ope
     if (answered.length > 0) options.onServed?.(answered);
   };
 
+  /** The free host's gate before any work: the rate limit, then the redirect for a key. */
+  const freeHostAnswer = (req: IncomingMessage, res: ServerResponse, record: StubRequest): boolean => {
+    if (!limits) return false;
+    const limited = limiter.check();
+    if (limited) {
+      sendJson(res, record, 429, { error: true, reason: limited });
+      return true;
+    }
+    if (record.params.apikey === undefined) return false;
+    const target = `https://customer-api.open-meteo.com${req.url ?? '/'}`;
+    if (target.length >= 3500) {
+      refuse(res, record, 400, REASONS.redirectTooLong);
+      return true;
+    }
+    record.status = 303;
+    res.writeHead(303, { location: target, 'content-length': '0' });
+    res.end();
+    return true;
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const params = Object.fromEntries(url.searchParams);
@@ -302,16 +256,26 @@ export async function startOpenMeteoStub(options: StubOptions = {}): Promise<Ope
       path: url.pathname,
       params,
       locations: params.latitude ? params.latitude.split(',').length : 0,
+      urlBytes: `http://${req.headers.host ?? ''}${req.url ?? ''}`.length,
+      calls: 0,
+      gzip: /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')),
       behaviour: behaviour.kind,
     };
     requests.push(record);
     options.onRequest?.(record);
+    if (options.maxUrlBytes !== undefined && record.urlBytes > options.maxUrlBytes) {
+      record.status = 414;
+      res.writeHead(414, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>414 Request-URI Too Large</h1></body></html>');
+      return;
+    }
     if (url.pathname !== '/v1/forecast' || req.method !== 'GET') {
       return sendJson(res, record, 404, { error: true, reason: 'Not Found' });
     }
+    if (freeHostAnswer(req, res, record)) return;
     switch (behaviour.kind) {
       case 'status': {
-        const headers = behaviour.retryAfter === undefined ? {} : { 'retry-after': String(behaviour.retryAfter) };
+        const headers: Record<string, string> = behaviour.retryAfter === undefined ? {} : { 'retry-after': String(behaviour.retryAfter) };
         const reason = behaviour.reason ?? DEFAULT_REASONS[behaviour.status] ?? 'Error';
         return sendJson(res, record, behaviour.status, { error: true, reason }, headers);
       }
@@ -349,6 +313,7 @@ export async function startOpenMeteoStub(options: StubOptions = {}): Promise<Ope
     setDefault: (behaviour) => {
       fallback = behaviour;
     },
+    usage: () => (limits ? limiter.usage() : { minute: 0, hour: 0, day: 0 }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
@@ -361,14 +326,14 @@ export async function startOpenMeteoStub(options: StubOptions = {}): Promise<Ope
 
 async function runStandalone(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string', default: '8081' }, 'require-api-key': { type: 'string' } },
+    options: { port: { type: 'string', default: '8081' }, 'require-api-key': { type: 'string' }, 'free-api': { type: 'boolean' } },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`open-meteo-stub: --port must be a whole number from 0 to 65535, got "${values.port}"`);
     process.exit(2);
   }
-  const stub = await startOpenMeteoStub({ port, requireApiKey: values['require-api-key'] });
+  const stub = await startOpenMeteoStub({ port, requireApiKey: values['require-api-key'], freeApi: values['free-api'] ?? false });
   console.log(`Open-Meteo stand-in listening on ${stub.url}`);
   const stop = () => void stub.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -29,6 +29,8 @@ export interface TestProxyOptions {
   requireAuth?: { user: string; password: string };
   /** Serve the proxy itself over TLS (an https:// proxy URL). */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Refuse forwarded requests whose URL is longer, with 414, as common proxies do at 8 KB. */
+  maxUrlBytes?: number;
 }
 
 const AUTH_CHALLENGE = 'Basic realm="test-proxy"';
@@ -54,9 +56,15 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
       res.writeHead(407, { 'Proxy-Authenticate': AUTH_CHALLENGE, 'Content-Length': '0' }).end();
       return;
     }
+    if (options.maxUrlBytes !== undefined && (req.url ?? '').length > options.maxUrlBytes) {
+      res.writeHead(414, { 'Content-Type': 'text/html' }).end('<html><body><h1>414 Request-URI Too Long</h1></body></html>');
+      return;
+    }
     forwardRequest(req, res, track);
   };
-  const server = options.tls ? https.createServer(options.tls, onRequest) : http.createServer(onRequest);
+  // A long request line must reach the 414 check rather than Node's 16 KiB header limit (431).
+  const serverOptions = { maxHeaderSize: 1024 * 1024 };
+  const server = options.tls ? https.createServer({ ...serverOptions, ...options.tls }, onRequest) : http.createServer(serverOptions, onRequest);
   server.on('tlsClientError', () => undefined);
   server.on('connection', (socket: net.Socket) => {
     connections += 1;

@@ -7,6 +7,8 @@
 // the key into a message: errors name the endpoint as host + path only.
 import { request, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { Location } from '../../config/types.ts';
 import { SourceError } from '../../errors.ts';
 import { AGENT_VERSION } from '../../version.ts';
@@ -49,6 +51,17 @@ export function buildBatchUrl(base: URL, batch: Location[], variables: string[],
   return url;
 }
 
+/**
+ * The body as sent, gunzipped when the server compressed it (asked for with accept-encoding:
+ * the answer for 1,000 locations shrinks several times; the server's Vapor/NIO stack compresses on
+ * request). MAX_BODY_BYTES applies to the decoded text.
+ */
+function decodedBody(body: Readable, headers: IncomingHttpHeaders): AsyncIterable<Buffer | string> {
+  const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
+  // pipeline (not pipe) so a reset connection or an abort also ends the gunzip stream with an error.
+  return encoding === 'gzip' || encoding === 'x-gzip' ? pipeline(body, createGunzip(), () => undefined) : body;
+}
+
 async function readBody(body: AsyncIterable<Buffer | string>, endpoint: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -89,6 +102,9 @@ export function classifyTransportError(error: unknown, endpoint: string, scrub: 
   if (error instanceof SourceError) return error;
   const code = findErrorCode(error);
   const detail = scrub(error instanceof Error ? error.message : String(error));
+  if (code?.startsWith('Z_')) {
+    return new SourceError('bad-body', `Open-Meteo at ${endpoint} sent a damaged gzip body (${code}); no data from this request was kept.`, { cause: error });
+  }
   if (code && TIMEOUT_CODES.has(code)) {
     return new SourceError('timeout', `Open-Meteo at ${endpoint} timed out (${code}).`, { cause: error });
   }
@@ -118,10 +134,10 @@ export async function getWithDeadline(url: URL, options: GetOptions): Promise<Ht
     const response = await request(url, {
       method: 'GET',
       signal: controller.signal,
-      headers: { accept: 'application/json', 'user-agent': `datapipe-agent/${AGENT_VERSION}` },
+      headers: { accept: 'application/json', 'accept-encoding': 'gzip', 'user-agent': `datapipe-agent/${AGENT_VERSION}` },
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
-    const text = await readBody(response.body, endpoint);
+    const text = await readBody(decodedBody(response.body, response.headers), endpoint);
     return { status: response.statusCode, headers: response.headers, text, ms: Math.round(performance.now() - started) };
   } catch (error) {
     if (signal?.aborted) throw signal.reason;

@@ -7,11 +7,16 @@ import { SourceError } from '../../errors.ts';
 
 const STREAM_ERROR_MARKER = 'Unexpected error while streaming data';
 
-function describeUnreadable(text: string): string {
+function describeUnreadable(text: string, error: unknown): string {
   const markerAt = text.indexOf(STREAM_ERROR_MARKER);
   if (markerAt >= 0) return `the server reported "${text.slice(markerAt, markerAt + 200).trim()}"`;
   if (text.trim() === '') return 'the body was empty';
-  return `the body is not complete JSON (${Buffer.byteLength(text)} bytes)`;
+  // A body cut short ends the parse early; anything else is a complete body that is not JSON,
+  // e.g. a bare nan where a number should be (the server writes non-finite floats that way).
+  const cutShort = error instanceof SyntaxError && /end of (json )?input|unterminated/i.test(error.message);
+  const nanAt = text.search(/[:,[]\s*-?nan\b/i);
+  const detail = nanAt >= 0 ? `, a bare nan at byte ${nanAt + 1}` : '';
+  return `the body is ${cutShort ? 'not complete' : 'not valid'} JSON (${Buffer.byteLength(text)} bytes${detail})`;
 }
 
 /**
@@ -28,7 +33,7 @@ export function splitBatchBody(text: string, expected: number, endpoint: string)
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw fail(describeUnreadable(text), error);
+    throw fail(describeUnreadable(text, error), error);
   }
   const elements = Array.isArray(body) ? body : [body];
   if (!Array.isArray(body) && expected > 1) {

@@ -1,20 +1,30 @@
 // The Open-Meteo source: one collection cycle asks for the current weather of every configured
 // location and returns exactly one result per location, in input order, ok or failed.
 //
-// Lifecycle of a cycle: locations are cut into batches of at most 1,000 (the free API's limit per
-// request); batches go out one after another, one GET each, never retried within the cycle
-// (failed calls count against the API budget; the next cycle is the retry). A 429 or 503 closes
-// the back-off gate: the rest of the cycle, and later cycles until the gate's time, fail without a
-// request. Source failures never throw; only an abort of the caller's signal (shutdown) does.
+// Lifecycle of a cycle: locations Open-Meteo is known to have no data for are left out until their
+// daily retry (no-data-memory.ts); the rest are cut into batches (batches.ts: 1,000 locations, one
+// minute's call budget, 8,000 URL bytes); batches go out one after another, one GET each. On the
+// free API each batch first waits for room in the rolling minute and stops the cycle when the
+// hour's or day's budget is spent (budget.ts). A batch refused because of one location is
+// narrowed down (bisect.ts); otherwise nothing is retried within the cycle (failed calls count
+// against the API budget; the next cycle is the retry). A 429 or 503 closes the back-off gate: the
+// rest of the cycle, and later cycles until the gate's time, fail without a request. Source
+// failures never throw; only an abort of the caller's signal (shutdown) does.
 import type { Dispatcher } from 'undici';
 import type { Location, OpenMeteoConfig } from '../../config/types.ts';
 import { SourceError } from '../../errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import { registerSecret } from '../../log/redact.ts';
 import { createBackoffGate } from './backoff.ts';
-import { classifyHttpFailure } from './http-status.ts';
+import { planBatches } from './batches.ts';
+import { collectWithSplits, MAX_EXTRA_REQUESTS, type SendOutcome } from './bisect.ts';
+import { createCallBudget, FREE_LIMITS, locationWeight, type CallBudget } from './budget.ts';
+import { classifyHttpFailure, extractReason, isNoDataReason, isTooMuchDataReason } from './http-status.ts';
+import { createNoDataMemory } from './no-data-memory.ts';
+import { createPacer, type Sleep } from './pacing.ts';
 import { buildBatchUrl, describeEndpoint, getWithDeadline } from './request.ts';
 import { checkObservation, splitBatchBody } from './response.ts';
+import { weightedVariables } from './site-budget.ts';
 
 export const MAX_LOCATIONS_PER_REQUEST = 1000;
 
@@ -26,6 +36,8 @@ export interface OpenMeteoSource {
   /** One cycle: every location gets exactly one result, in input order. Never throws for source
    *  failures (they become failed results); throws only if `signal` aborts (shutdown). */
   fetchCurrent(locations: Location[], signal?: AbortSignal): Promise<LocationResult[]>;
+  /** The free API budget's ledger, when config.callBudget is 'free'. */
+  readonly budget?: CallBudget;
 }
 
 export interface OpenMeteoSourceOptions {
@@ -34,12 +46,16 @@ export interface OpenMeteoSourceOptions {
   /** Applies the proxy and extra CA; undici's global dispatcher when absent. */
   dispatcher?: Dispatcher;
   now?: () => Date;
+  /** The agent's state folder: the budget ledger and no-data locations are kept there. */
+  stateDir?: string;
+  /** Waits for the per-minute budget (tests pass a fast clock's sleep). */
+  sleep?: Sleep;
 }
 
-interface BatchOutcome {
-  results: LocationResult[];
-  /** Set when the source asked us to back off; the rest of the cycle is skipped. */
-  throttled?: SourceError;
+interface Cycle {
+  /** Set when the source asked us to back off or the budget is spent; the rest is skipped. */
+  stop?: SourceError;
+  skipped: { batches: number; locations: number; reason?: SourceError };
 }
 
 export function splitIntoBatches<T>(items: T[], size: number): T[][] {
@@ -62,6 +78,11 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
   const endpoint = describeEndpoint(baseUrl);
   const logTarget = { host: baseUrl.host, path: baseUrl.pathname };
   const gate = createBackoffGate();
+  const variablesWeighed = weightedVariables(config);
+  const budget = config.callBudget === 'free' ? createCallBudget({ limits: FREE_LIMITS, now, ...(options.stateDir ? { stateDir: options.stateDir } : {}) }) : undefined;
+  const pacer = createPacer({ budget, now, logger, logTarget, ...(options.sleep ? { sleep: options.sleep } : {}) });
+  const noData = createNoDataMemory(options.stateDir, now);
+  let redirectReported = false;
   // A second line of defence: text from elsewhere (TLS errors, API reasons) must not carry the key.
   const scrub = (text: string) =>
     (apiKey ? text.split(apiKey).join('**REDACTED**') : text).replace(/\?\S*=\S*/g, '?…');
@@ -86,24 +107,45 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
     return results;
   }
 
-  async function fetchBatch(batch: Location[], signal: AbortSignal | undefined): Promise<BatchOutcome> {
+  /** One GET for one batch; `split` when the server refused it for a reason halving gets around. */
+  async function sendBatch(batch: Location[], cycle: Cycle, signal: AbortSignal | undefined): Promise<SendOutcome<LocationResult>> {
+    const blocked = cycle.stop ?? gate.check(now());
+    if (blocked) return skip(batch, cycle, blocked);
+    const calls = batch.length * locationWeight(variablesWeighed);
+    const spent = await pacer.waitForRoom(calls, signal);
+    if (spent) {
+      cycle.stop = spent;
+      return skip(batch, cycle, spent);
+    }
     const url = buildBatchUrl(baseUrl, batch, config.variables, apiKey);
     try {
       const reply = await getWithDeadline(url, { dispatcher, signal, endpoint, scrub, timeoutMs: config.timeoutSeconds * 1000 });
       logger.debug('Open-Meteo request finished.', { ...logTarget, locations: batch.length, status: reply.status, ms: reply.ms });
+      // As the server counts: an answered error costs 1 call, a 429 nothing (RateLimiter.swift).
+      await budget?.record(reply.status === 429 ? 0 : reply.status >= 200 && reply.status <= 299 ? calls : 1);
       if (reply.status < 200 || reply.status > 299) {
-        throw classifyHttpFailure(reply, { endpoint, apiKeyConfigured: apiKey !== undefined, now: now(), scrub });
+        const error = classifyHttpFailure(reply, { endpoint, apiKeyConfigured: apiKey !== undefined, now: now(), scrub, variables: config.variables });
+        const reason = extractReason(reply.text);
+        if (reply.status === 400 && isNoDataReason(reason)) return { kind: 'split', error, because: 'no-data' };
+        if (reply.status === 400 && isTooMuchDataReason(reason)) return { kind: 'split', error, because: 'too-much-data' };
+        throw error;
       }
       const results = resultsFromBody(batch, reply.text);
       gate.recordSuccess();
-      return { results };
+      return { kind: 'ok', results };
     } catch (error) {
       if (!(error instanceof SourceError)) throw error; // the caller's abort reason: shutdown
-      return failedBatch(batch, error);
+      if (error.status === undefined) await budget?.record(calls); // may have been served: count it
+      return { kind: 'failed', results: failedBatch(batch, error, cycle) };
     }
   }
 
-  function failedBatch(batch: Location[], error: SourceError): BatchOutcome {
+  function skip(batch: Location[], cycle: Cycle, reason: SourceError): SendOutcome<LocationResult> {
+    Object.assign(cycle.skipped, { batches: cycle.skipped.batches + 1, locations: cycle.skipped.locations + batch.length, reason });
+    return { kind: 'failed', results: failAll(batch, reason) };
+  }
+
+  function failedBatch(batch: Location[], error: SourceError, cycle: Cycle): LocationResult[] {
     let reported = error;
     if (error.kind === 'rate-limited' || error.kind === 'unavailable') {
       const notBefore = gate.recordThrottle(error, now());
@@ -112,42 +154,73 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
         status: error.status,
         retryAfterSeconds: Math.ceil((notBefore.getTime() - now().getTime()) / 1000),
       });
+      cycle.stop = reported;
     }
     const fields = { ...logTarget, kind: reported.kind, status: reported.status, locations: batch.length, error: reported.message };
-    if (reported.kind === 'bad-request' || reported.kind === 'auth') {
+    const redirect = reported.kind === 'auth' && reported.status !== undefined && reported.status >= 300 && reported.status < 400;
+    if (redirect && redirectReported) {
+      logger.debug('Open-Meteo still redirects requests with an API key to the commercial endpoint.', fields);
+    } else if (reported.kind === 'bad-request' || reported.kind === 'auth') {
       // Asking again will fail the same way until a person fixes the config: that is an error line.
       logger.error('Open-Meteo refused the request; fix the config as the error says. The agent asks again next cycle.', fields);
+      redirectReported ||= redirect;
     } else {
       logger.warn('Open-Meteo request failed; its locations are reported as failed and polled again next cycle.', fields);
     }
-    const throttled = reported.kind === 'rate-limited' || reported.kind === 'unavailable' ? reported : undefined;
-    return { results: failAll(batch, reported), ...(throttled ? { throttled } : {}) };
+    return failAll(batch, reported);
+  }
+
+  async function markNoData(location: Location, error: SourceError): Promise<LocationResult> {
+    const entry = await noData.remember(location, error.message);
+    logger.error('Open-Meteo has no data for a location; it is reported as failed and asked for again once a day. Check its coordinates.', {
+      ...logTarget, location: location.id, latitude: location.latitude, longitude: location.longitude, retry_at: entry.retryAt,
+    });
+    return { location, ok: false, error: new SourceError('no-data', `${error.message} (location "${location.id}"; asked for again after ${entry.retryAt})`, { status: 400 }) };
+  }
+
+  /** `due`: remembered no-data locations asked for again, in batches of their own so that one
+   *  still without data costs one request rather than a search through a whole batch. */
+  async function fetchAll(locations: Location[], due: Location[], cycle: Cycle, signal: AbortSignal | undefined): Promise<LocationResult[]> {
+    const results: LocationResult[] = [];
+    const plan = {
+      base: baseUrl, variables: config.variables, apiKey, maxLocations: MAX_LOCATIONS_PER_REQUEST,
+      ...(budget ? { maxLocationsByBudget: Math.floor(budget.limits.minute / locationWeight(variablesWeighed)) } : {}),
+    };
+    const dueIds = new Set(due.map((location) => location.id));
+    const batches = [...planBatches(locations.filter((location) => !dueIds.has(location.id)), plan), ...planBatches(due, plan)];
+    for (const batch of batches) {
+      signal?.throwIfAborted();
+      results.push(...await collectWithSplits(batch, {
+        send: (part) => sendBatch(part, cycle, signal),
+        markNoData,
+        failAll,
+        gaveUp: (error) => new SourceError(error.kind, `${error.message} (not narrowed down: ${MAX_EXTRA_REQUESTS} extra requests used)`, { status: 400 }),
+      }));
+    }
+    return results;
   }
 
   return {
+    ...(budget ? { budget } : {}),
     async fetchCurrent(locations, signal) {
       signal?.throwIfAborted();
-      const results: LocationResult[] = [];
-      let stopReason: SourceError | undefined;
-      const skipped = { batches: 0, locations: 0, reason: undefined as SourceError | undefined };
-      for (const batch of splitIntoBatches(locations, MAX_LOCATIONS_PER_REQUEST)) {
-        signal?.throwIfAborted();
-        const blocked = stopReason ?? gate.check(now());
-        if (blocked) {
-          results.push(...failAll(batch, blocked));
-          Object.assign(skipped, { batches: skipped.batches + 1, locations: skipped.locations + batch.length, reason: blocked });
-          continue;
-        }
-        const outcome = await fetchBatch(batch, signal);
-        results.push(...outcome.results);
-        stopReason = outcome.throttled;
+      const cycle: Cycle = { skipped: { batches: 0, locations: 0 } };
+      const known = await noData.known(locations);
+      const byId = new Map<string, LocationResult>();
+      for (const location of locations) {
+        const entry = known.get(location.id);
+        if (entry) byId.set(location.id, { location, ok: false, error: new SourceError('no-data', `${entry.reason} (location "${location.id}"; asked for again after ${entry.retryAt})`, { status: 400 }) });
       }
+      const asked = locations.filter((location) => !known.has(location.id));
+      for (const result of await fetchAll(asked, await noData.due(asked), cycle, signal)) byId.set(result.location.id, result);
+      await noData.forget(asked.filter((location) => byId.get(location.id)?.ok));
+      const { skipped } = cycle;
       if (skipped.reason) {
         logger.warn('Skipped Open-Meteo requests while backing off; their locations are reported as failed.', {
           ...logTarget, kind: skipped.reason.kind, batches: skipped.batches, locations: skipped.locations, error: skipped.reason.message,
         });
       }
-      return results;
+      return locations.map((location) => byId.get(location.id) ?? { location, ok: false, error: new SourceError('bad-body', 'no result') });
     },
   };
 }

@@ -48,7 +48,9 @@ describe('splitBatchBody', () => {
   it.each([
     ['a body cut off by a streaming error', `${JSON.stringify([one, one]).slice(0, 40)}Unexpected error while streaming data: x`, 2, 'Unexpected error while streaming data'],
     ['an empty body', '', 1, 'empty'],
-    ['non-JSON', '<html>proxy says no</html>', 1, 'not complete JSON'],
+    ['non-JSON', '<html>proxy says no</html>', 1, 'the body is not valid JSON (26 bytes)'],
+    ['a body cut short', JSON.stringify([one, one]).slice(0, 40), 2, 'the body is not complete JSON (40 bytes)'],
+    ['a bare nan', '{"current":{"time":"2026-11-21T10:15","temperature_2m":nan}}', 1, 'the body is not valid JSON (60 bytes, a bare nan at byte 55)'],
     ['one object for two locations', JSON.stringify(one), 2, 'one object'],
     ['a list of the wrong length', JSON.stringify([one, one, one]), 2, '3 results for 2 locations'],
     ['an element that is not an object', JSON.stringify([one, 5]), 2, 'result 2 is not a JSON object'],

@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Location, OpenMeteoConfig } from '../../../agent/config/types.ts';
 import { Secret } from '../../../agent/config/secret.ts';
 import { SourceError } from '../../../agent/errors.ts';
+import { MAX_URL_BYTES, planBatches } from '../../../agent/sources/open-meteo/batches.ts';
+import { buildBatchUrl } from '../../../agent/sources/open-meteo/request.ts';
 import { createOpenMeteoSource, type LocationResult } from '../../../agent/sources/open-meteo/index.ts';
 import { createListLogger } from '../../helpers/list-logger.ts';
 import { startOpenMeteoStub, type OpenMeteoStub } from '../../helpers/open-meteo-stub.ts';
@@ -45,7 +47,7 @@ function manyLocations(count: number): Location[] {
 }
 
 function makeSource(overrides: Partial<OpenMeteoConfig> = {}, url = stub.url) {
-  const config: OpenMeteoConfig = { url, variables: VARIABLES, schedule: '*/15 * * * *', jitterSeconds: 0, timeoutSeconds: 10, ...overrides };
+  const config: OpenMeteoConfig = { url, variables: VARIABLES, schedule: '*/15 * * * *', jitterSeconds: 0, timeoutSeconds: 10, callBudget: 'none', ...overrides };
   return createOpenMeteoSource({ config, logger, dispatcher, now: () => clock });
 }
 
@@ -93,15 +95,28 @@ describe('happy path', () => {
     expect(stub.served.map((s) => s.latitude)).toEqual([60.17, 52.52, -33.87]);
   });
 
-  it('splits 2,500 locations into requests of 1,000, 1,000 and 500, sent one after another', async () => {
+  it('splits 2,500 locations into requests of at most 8,000 URL bytes, sent one after another', async () => {
     const locations = manyLocations(2500);
     const results = await makeSource().fetchCurrent(locations);
-    expect(stub.requests.map((r) => r.locations)).toEqual([1000, 1000, 500]);
-    expect(stub.requests.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(stub.requests.length).toBeGreaterThanOrEqual(4);
+    expect(stub.requests.every((r) => r.status === 200 && r.urlBytes <= MAX_URL_BYTES && r.locations <= 1000)).toBe(true);
+    expect(stub.requests.reduce((sum, r) => sum + r.locations, 0)).toBe(2500);
     expect(results).toHaveLength(2500);
     expect(results.every((result, i) => result.ok && result.location === locations[i])).toBe(true);
     expect(stub.served).toHaveLength(2500);
-    expect(logger.lines.filter((l) => l.level === 'debug' && l.message.includes('request finished'))).toHaveLength(3);
+    expect(logger.lines.filter((l) => l.level === 'debug' && l.message.includes('request finished'))).toHaveLength(stub.requests.length);
+  });
+
+  it('cuts batches at 1,000 locations and at the URL limit, whichever comes first', () => {
+    const locations = Array.from({ length: 2500 }, (_, i) => location(`s${i}`, i % 2, 0));
+    const plan = { base: new URL(stub.url), variables: VARIABLES, apiKey: undefined, maxLocations: 1000 };
+    expect(planBatches(locations, { ...plan, maxUrlBytes: 1_000_000 }).map((b) => b.length)).toEqual([1000, 1000, 500]);
+    expect(planBatches(locations, { ...plan, maxLocationsByBudget: 600, maxUrlBytes: 1_000_000 }).map((b) => b.length)).toEqual([600, 600, 600, 600, 100]);
+    const byUrl = planBatches(locations, plan);
+    expect(byUrl.every((batch) => buildBatchUrl(plan.base, batch, VARIABLES, undefined).href.length <= MAX_URL_BYTES)).toBe(true);
+    expect(byUrl.map((batch) => batch.length)).toEqual([987, 987, 526]);
+    const [first] = byUrl;
+    expect(buildBatchUrl(plan.base, [...(first ?? []), location('x', 1, 0)], VARIABLES, undefined).href.length).toBeGreaterThan(MAX_URL_BYTES);
   });
 
   it('returns no results and sends nothing for no locations', async () => {
@@ -331,13 +346,15 @@ describe('back-off', () => {
 
   it('fails the remaining batches of the cycle without requests after a 429', async () => {
     stub.enqueue({ kind: 'ok' }, { kind: 'status', status: 429 });
-    const results = await makeSource().fetchCurrent(manyLocations(2500));
+    const locations = Array.from({ length: 2500 }, (_, i) => location(`s${i}`, i % 2, 0));
+    const results = await makeSource().fetchCurrent(locations);
     expect(stub.requests.map((r) => r.status)).toEqual([200, 429]);
-    expect(successes(results)).toHaveLength(1000);
+    const [first, second] = stub.requests.map((r) => r.locations);
+    expect(successes(results)).toHaveLength(first ?? -1);
     expect(new Set(failures(results).map((e) => e.kind))).toEqual(new Set(['rate-limited']));
-    expect(failures(results)).toHaveLength(1500);
+    expect(failures(results)).toHaveLength(2500 - (first ?? 0));
     const warnings = logger.lines.filter((l) => l.level === 'warn');
-    expect(warnings.map((l) => l.fields.locations)).toEqual([1000, 500]);
+    expect(warnings.map((l) => l.fields.locations)).toEqual([second, 2500 - (first ?? 0) - (second ?? 0)]);
   });
 });
 
