@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   analyzeScripts,
+  checkCorrelatedSubqueries,
   checkCreateRules,
   checkReferencesDefinedEarlier,
   checkStreamsHaveOneTask,
@@ -108,6 +109,25 @@ describe('the checks catch broken scripts', () => {
       expect.stringContaining('teardown may only USE ROLE and DROP'),
       'teardown does not drop ROLE D_OWNER, which the deploy creates',
       'teardown drops ROLE D_OTHER, which the deploy does not create',
+    ]);
+  });
+
+  it('rejects a correlated subquery outside WHERE and accepts one inside WHERE (the old FRESHNESS shape)', () => {
+    const problems = checkCorrelatedSubqueries(statements(`
+      CREATE OR REPLACE VIEW D.M.F AS
+      WITH announced AS (SELECT a.customer_id, a.location_id FROM D.C.A AS a)
+      SELECT e.customer_id,
+          e.location_id IN (SELECT x.location_id FROM announced AS x WHERE x.customer_id = e.customer_id) AS announced_by_agent
+      FROM D.C.E AS e;
+      SELECT l.id FROM D.C.L AS l JOIN D.C.K AS k ON k.id = (SELECT MAX(z.id) FROM D.C.Z AS z WHERE z.k = l.id);
+      SELECT COALESCE((SELECT MAX(z.v) FROM D.C.Z z WHERE z.k = l.id), 0) FROM D.C.L l;
+      SELECT l.id FROM D.C.L AS l WHERE EXISTS (SELECT 1 FROM D.C.Z AS z WHERE z.k = l.id) AND l.id IN (SELECT y.id FROM D.C.Y AS y);
+      SELECT (SELECT MAX(z.v) FROM D.C.Z AS z) AS newest, l.record:a.b::STRING FROM D.C.L AS l;
+    `));
+    expect(problems).toEqual([
+      expect.stringMatching(/uses E of the outer query\) in SELECT; .*rewrite it as a join/),
+      expect.stringContaining('uses L of the outer query) in ON'),
+      expect.stringContaining('uses L of the outer query) in SELECT'),
     ]);
   });
 });
