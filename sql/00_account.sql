@@ -7,8 +7,8 @@
 -- Never use OR REPLACE on the storage integration: it changes the external ID that the AWS role's
 -- trust policy names, and unlinks the stage (see sql/README.md, "AWS side").
 -- IF NOT EXISTS keeps an existing integration as it is: a changed aws_role_arn, bucket or prefix
--- is NOT applied by a re-run. sql/deploy.sh compares them with DESC INTEGRATION and stops with the
--- ALTER to run (sql/README.md, "Changing the bucket, prefix or role").
+-- is NOT applied by a re-run: sql/README.md, "Changing the bucket, prefix or role ARN", gives the
+-- ALTER for each value.
 USE ROLE ACCOUNTADMIN;
 
 CREATE ROLE IF NOT EXISTS <% database %>_OWNER
