@@ -56,12 +56,13 @@ export function emulationCatalog(db: string): string[] {
     `CREATE OR REPLACE MACRO ${db}.SF_INFORMATION_SCHEMA.TASK_HISTORY(scheduled_time_range_start := NULL,
        scheduled_time_range_end := NULL, result_limit := 100, task_name := NULL, error_only := FALSE,
        root_task_id := NULL) AS TABLE
-       SELECT r.* FROM ${e}.TASK_RUNS AS r
-       WHERE CASE
+       SELECT r.* FROM (SELECT CASE
            WHEN scheduled_time_range_start < sf_current_timestamp() - INTERVAL 7 DAY
              THEN error('TASK_HISTORY: time range must be within the last 7 days')
            WHEN result_limit NOT BETWEEN 1 AND 10000 THEN error('TASK_HISTORY: RESULT_LIMIT must be 1..10000')
-           ELSE TRUE END
+           ELSE TRUE END AS arguments_ok) AS a
+       LEFT JOIN ${e}.TASK_RUNS AS r ON a.arguments_ok
+       WHERE r.name IS NOT NULL
          AND (scheduled_time_range_start IS NULL OR r.scheduled_time >= scheduled_time_range_start)
          AND (scheduled_time_range_end IS NULL OR r.scheduled_time < scheduled_time_range_end)
          AND (task_name IS NULL OR upper(r.name) = upper(task_name))
