@@ -12,6 +12,7 @@ import {
   findCreates,
   type ScriptSet,
 } from './static-analysis.ts';
+import { checkKeyDerivedCustomer, checkRoleGrants } from './policy-checks.ts';
 import { loadScripts, renderedStatements, SAMPLE_VARIABLES, splitStatements, TEARDOWN_FILE } from './sql-scripts.ts';
 
 function realScripts(): ScriptSet {
@@ -29,6 +30,14 @@ describe('sql/ static checks', () => {
   it('finds no problem in the real scripts', () => {
     const problems = analyzeScripts(realScripts());
     expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it('takes the customer from the S3 key in every merge and grants the operator and monitor nothing that reads or writes data', () => {
+    const { deploy, database } = realScripts();
+    const problems = [...checkKeyDerivedCustomer(deploy, database), ...checkRoleGrants(deploy, database)];
+    expect(problems, problems.join('\n')).toEqual([]);
+    const guarded = deploy.filter((s) => /^CREATE OR REPLACE (TASK|VIEW \S+\.CURATED\.AGENT_CYCLES)/i.test(s.code));
+    expect(guarded).toHaveLength(5);
   });
 
   it('sees the objects the pipeline is made of', () => {
@@ -128,6 +137,34 @@ describe('the checks catch broken scripts', () => {
       expect.stringMatching(/uses E of the outer query\) in SELECT; .*rewrite it as a join/),
       expect.stringContaining('uses L of the outer query) in ON'),
       expect.stringContaining('uses L of the outer query) in SELECT'),
+    ]);
+  });
+
+  it('rejects a merge that trusts the record customer_id, and the grants issue 8 removed', () => {
+    const key = "NULLIF(SPLIT_PART(SPLIT_PART(file_name, 'customer=', 2), '/', 1), '')";
+    const merges = checkKeyDerivedCustomer(statements(`
+      CREATE OR REPLACE TASK D.PIPELINE.T AS MERGE INTO D.CURATED.X AS t USING (SELECT record:customer_id::STRING AS customer_id FROM D.PIPELINE.S) AS s ON t.c = s.c WHEN NOT MATCHED THEN INSERT (c) VALUES (s.c);
+      CREATE OR REPLACE TASK D.PIPELINE.U AS MERGE INTO D.CURATED.X AS t USING (SELECT ${key} AS customer_id, record:customer_id::STRING AS record_customer_id FROM D.PIPELINE.S) AS s ON t.c = s.c WHEN NOT MATCHED THEN INSERT (c) VALUES (s.c);
+      CREATE OR REPLACE VIEW D.CURATED.V AS SELECT record:customer_id::STRING AS customer_id FROM D.RAW.RECORDS;
+      CREATE OR REPLACE VIEW D.MONITORING.M AS SELECT record:customer_id::STRING AS customer_id FROM D.RAW.RECORDS;
+    `), 'D');
+    expect(merges).toEqual([
+      expect.stringMatching(/^bad\.sql:2 CREATE OR REPLACE TASK D\.PIPELINE\.T .*takes customer_id from the record/),
+      expect.stringMatching(/^bad\.sql:4 CREATE OR REPLACE VIEW D\.CURATED\.V .*takes customer_id from the record/),
+    ]);
+    const grants = checkRoleGrants(statements(`
+      GRANT USAGE ON STAGE D.RAW.LANDING TO ROLE D_OPERATOR;
+      GRANT INSERT ON TABLE D.RAW.RECORDS TO ROLE D_OPERATOR;
+      GRANT OPERATE ON PIPE D.RAW.RECORDS_PIPE TO ROLE D_OPERATOR;
+      GRANT SELECT ON TABLE D.RAW.RECORDS TO ROLE D_MONITOR;
+      GRANT SELECT ON VIEW D.CURATED.WEATHER_VALUES TO ROLE D_MONITOR;
+      GRANT SELECT ON VIEW D.MONITORING.PROBLEMS TO ROLE D_MONITOR;
+    `), 'D');
+    expect(grants).toEqual([
+      expect.stringContaining("forbidden grant to D_OPERATOR: USAGE on the stage reads every customer's raw files"),
+      expect.stringContaining('forbidden grant to D_OPERATOR: writing tables'),
+      expect.stringContaining('forbidden grant to D_MONITOR: the monitoring role reads no data'),
+      expect.stringContaining('forbidden grant to D_MONITOR: the monitoring role reads MONITORING views only'),
     ]);
   });
 });
