@@ -1,14 +1,16 @@
-// Runs Debian's sqlfluff (1.4.5, installed by .ci/sql-tools.sh) over rendered statements and
-// reports which ones it cannot parse, matched against sql/sqlfluff-allowlist.txt.
+// Runs Debian's sqlfluff (1.4.5, installed by .ci/sql-tools.sh, which sqlfluff-provision.ts runs
+// when it is missing) over rendered statements and reports which ones it cannot parse, matched
+// against sql/sqlfluff-allowlist.txt.
 //
 // Each statement goes into its own file, padded with blank lines so sqlfluff's line numbers are
 // the script's, and `sqlfluff parse --format json <dir>` parses a directory per process (it takes
 // about a second to start). A statement is unparsable when its tree holds an `unparsable` node.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SQL_DIR, type SqlStatement } from './sql-scripts.ts';
+import { ensureSqlfluff } from './sqlfluff-provision.ts';
 
 export const ALLOWLIST_FILE = join(SQL_DIR, 'sqlfluff-allowlist.txt');
 
@@ -42,13 +44,9 @@ export function matchesAllowlist(entry: AllowlistEntry, statement: SqlStatement)
   return entry.file === statement.file && statement.code.toUpperCase().startsWith(entry.prefix.toUpperCase());
 }
 
-/** Throws with install instructions when sqlfluff is missing; returns its version line. */
+/** sqlfluff's version line; installs it with .ci/sql-tools.sh when missing (sqlfluff-provision.ts). */
 export function sqlfluffVersion(): string {
-  const result = spawnSync('sqlfluff', ['--version'], { encoding: 'utf8' });
-  if (result.error || result.status !== 0) {
-    throw new Error('sqlfluff is not installed or not on PATH; run `bash .ci/sql-tools.sh` (apt-get install sqlfluff)');
-  }
-  return result.stdout.trim();
+  return ensureSqlfluff();
 }
 
 /**
