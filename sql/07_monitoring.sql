@@ -111,7 +111,8 @@ FROM status;
 -- (https://docs.snowflake.com/en/sql-reference/functions/copy_history): -13 days stays inside it.
 -- With ON_ERROR = CONTINUE (02_ingest.sql) a file with a bad line is 'Partially loaded': its other
 -- lines are in RAW, the bad line is not (error_count, first_error_message, first_error_line_number
--- say which). A 'Load failed' file loaded nothing (e.g. not gzip although named .gz).
+-- say which). A 'Load failed' file loaded nothing (e.g. not gzip although named .gz). UPPER():
+-- the documented values are written 'Load failed' / 'LOAD FAILED' on different pages.
 CREATE OR REPLACE VIEW <% database %>.MONITORING.LOAD_ERRORS COPY GRANTS
     COMMENT = 'datapipe: files Snowpipe failed or partly loaded in the last 13 days (not retried automatically)'
 AS
@@ -129,7 +130,7 @@ FROM TABLE(<% database %>.INFORMATION_SCHEMA.COPY_HISTORY(
     TABLE_NAME => '<% database %>.RAW.RECORDS',
     START_TIME => DATEADD('day', -13, CURRENT_TIMESTAMP())
 )) AS h
-WHERE h.status IN ('Load failed', 'Partially loaded');
+WHERE UPPER(h.status) IN ('LOAD FAILED', 'PARTIALLY LOADED');
 
 -- TASK_HISTORY: the range must lie within the last 7 days and RESULT_LIMIT caps the rows at 10000,
 -- newest first, over the whole account (https://docs.snowflake.com/en/sql-reference/functions/task_history).
