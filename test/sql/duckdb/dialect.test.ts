@@ -5,7 +5,7 @@ import { loadScripts, renderedStatements, type SqlStatement } from '../sql-scrip
 import { classify, summarise } from './classify.ts';
 import { findLeftovers, rewriteSql } from './dialect.ts';
 import { assertDeterministicMerge, NondeterministicMergeError } from './streams-tasks.ts';
-import { EmulationError, Warehouse } from './warehouse.ts';
+import { deployOrder, EmulationError, Warehouse } from './warehouse.ts';
 
 const context = { database: 'DATAPIPE_CHECK' };
 
@@ -66,6 +66,13 @@ describe('a Snowflake construct that survives the rewrite', () => {
 });
 
 describe('classification of every statement in sql/', () => {
+  it('deploys in the order sql/deploy.sh runs the scripts (tasks resumed before monitoring and grants)', () => {
+    const order = deployOrder();
+    expect(order.indexOf('09_resume.sql')).toBeGreaterThan(order.indexOf('06_tasks.sql'));
+    expect(order.indexOf('09_resume.sql')).toBeLessThan(order.indexOf('07_monitoring.sql'));
+    expect(order[0]).toBe('00_account.sql');
+  });
+
   const all = renderedStatements(loadScripts()).map(classify);
   const names = (cls: string) => all.filter((c) => c.class === cls).map((c) => `${c.statement.file}:${c.statement.line} ${c.statement.code.slice(0, 70)}`);
 

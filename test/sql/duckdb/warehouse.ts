@@ -4,7 +4,18 @@
 // (streams-tasks.ts). Everything lives in one in-memory DuckDB database named like the rendered
 // <database>, so the scripts' three-part names resolve unchanged. Runs in milliseconds.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { describeStatement, loadScripts, renderedStatements, SAMPLE_VARIABLES, TEARDOWN_FILE, type SqlStatement } from '../sql-scripts.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  describeStatement,
+  loadScripts,
+  renderedStatements,
+  SAMPLE_VARIABLES,
+  SQL_DIR,
+  TEARDOWN_FILE,
+  type SqlScript,
+  type SqlStatement,
+} from '../sql-scripts.ts';
 import { classify, type Classified } from './classify.ts';
 import { findLeftovers, rewriteSql, type DialectContext } from './dialect.ts';
 import { emulationCatalog } from './emulation-catalog.ts';
@@ -23,9 +34,29 @@ export interface PipeState {
   stageUrl: string;
 }
 
-/** Deploy statements in file order (teardown excluded), rendered like `snow sql -D`. */
+/**
+ * The scripts in the order sql/deploy.sh runs them (its `step <file>` lines, e.g. 06 then 09 then
+ * 07), or in file order without deploy.sh. Every numbered script but the teardown, once each.
+ */
+export function deployOrder(): string[] {
+  const numbered = loadScripts().map((s) => s.file).filter((f) => f !== TEARDOWN_FILE);
+  const command = join(SQL_DIR, 'deploy.sh');
+  if (!existsSync(command)) return numbered;
+  const stepped = readFileSync(command, 'utf8')
+    .split('\n')
+    .filter((line) => /\bstep\b/.test(line) && !/^\s*#/.test(line))
+    .flatMap((line) => line.match(/\b\d{2}_[a-z0-9_]+\.sql\b/g) ?? []);
+  const order = [...new Set(stepped)];
+  if ([...order].sort().join() !== [...numbered].sort().join()) {
+    throw new Error(`sql/deploy.sh steps ${order.join(' ')}, but sql/ has ${numbered.join(' ')}: update deploy.sh or deployOrder()`);
+  }
+  return order;
+}
+
+/** Deploy statements in deploy order (teardown excluded), rendered like `snow sql -D`. */
 export function deployStatements(variables: Readonly<Record<string, string>> = SAMPLE_VARIABLES): SqlStatement[] {
-  return renderedStatements(loadScripts().filter((s) => s.file !== TEARDOWN_FILE), variables);
+  const scripts = new Map(loadScripts().map((s) => [s.file, s]));
+  return renderedStatements(deployOrder().map((file) => scripts.get(file) as SqlScript), variables);
 }
 
 export function teardownStatements(variables: Readonly<Record<string, string>> = SAMPLE_VARIABLES): SqlStatement[] {
@@ -52,7 +83,7 @@ export class Warehouse implements Sql {
   }
 
   static async open(variables: Readonly<Record<string, string>> = SAMPLE_VARIABLES): Promise<Warehouse> {
-    const instance = await DuckDBInstance.create(':memory:');
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     return new Warehouse(instance, await instance.connect(), variables);
   }
 
