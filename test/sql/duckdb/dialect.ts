@@ -87,12 +87,6 @@ export const RULES: readonly Rule[] = [
   { name: 'cluster-by', scope: 'code', apply: (sql) => removeBalanced(sql, /\s+CLUSTER BY\s*\(/gi), why: 'Clustering keys are a storage hint.' },
   { name: 'table-functions', scope: 'statement', apply: unwrapTableFunctions, why: 'INFORMATION_SCHEMA table functions are stubbed as DuckDB table macros in SF_INFORMATION_SCHEMA (functions.ts).' },
   regexRule('named-arguments', 'code', /\s*=>\s*/g, ' := ', 'Snowflake named arguments `name => v` are DuckDB macro arguments `name := v`.'),
-  {
-    name: 'account-usage',
-    scope: 'code',
-    apply: (sql, context) => sql.replace(/\bSNOWFLAKE\.ACCOUNT_USAGE\./gi, `${context.database}.SF_ACCOUNT_USAGE.`),
-    why: 'SNOWFLAKE.ACCOUNT_USAGE views are stub tables with the documented columns in SF_ACCOUNT_USAGE.',
-  },
   regexRule('flatten', 'code', /\bLATERAL FLATTEN\(\s*INPUT\s*:=\s*/gi, 'json_each(', 'FLATTEN(INPUT => v) over an object/array is json_each(v) (columns key, value); DuckDB joins it laterally.'),
   regexRule('path-brackets', 'code', new RegExp(`\\b(${IDENT_PATH})\\[(${IDENT_PATH})\\]::STRING`, 'g'), `json_extract_string($1, '$."' || $2 || '"')`, 'v[k]::STRING: element by a computed key, as text without JSON quotes.'),
   regexRule('path-string', 'code', new RegExp(`\\b(${IDENT_PATH}):(${JSON_PATH})::STRING`, 'g'), "json_extract_string($1, '$.$2')", 'v:a.b::STRING is the element as text; JSON null and a missing element both give NULL.'),

@@ -3,9 +3,8 @@
 // offset must commit together). Schemas:
 //   EMULATION              harness state: clock, pipes, load history, stream offsets, task runs
 //   SF_INFORMATION_SCHEMA  table macros for INFORMATION_SCHEMA.COPY_HISTORY / TASK_HISTORY
-//   SF_ACCOUNT_USAGE       a view standing in for SNOWFLAKE.ACCOUNT_USAGE.STREAMS
 // Columns are the documented ones the views read (docs.snowflake.com/en/sql-reference/functions/
-// copy_history, .../functions/task_history, .../account-usage/streams); windows and limits as
+// copy_history, .../functions/task_history, .../functions/task_dependents); windows and limits as
 // documented: COPY_HISTORY returns 14 days, TASK_HISTORY errors outside the last 7 days and
 // returns RESULT_LIMIT (1..10000, default 100) newest runs, ERROR_ONLY keeps failed/cancelled runs.
 import { functionMacros } from './functions.ts';
@@ -15,7 +14,6 @@ export function emulationCatalog(db: string): string[] {
   return [
     `CREATE SCHEMA IF NOT EXISTS ${e}`,
     `CREATE SCHEMA IF NOT EXISTS ${db}.SF_INFORMATION_SCHEMA`,
-    `CREATE SCHEMA IF NOT EXISTS ${db}.SF_ACCOUNT_USAGE`,
     `CREATE TABLE IF NOT EXISTS ${e}.CLOCK (now TIMESTAMPTZ NOT NULL)`,
     `INSERT INTO ${e}.CLOCK SELECT TIMESTAMPTZ '2026-11-21 11:00:00+00' WHERE NOT EXISTS (SELECT 1 FROM ${e}.CLOCK)`,
     `CREATE OR REPLACE MACRO ${db}.main.sf_current_timestamp() AS (SELECT max(now) FROM ${e}.CLOCK)`,
@@ -85,13 +83,5 @@ export function emulationCatalog(db: string): string[] {
          'lastIngestedTimestamp', strftime(p.last_ingested_at, '%Y-%m-%dT%H:%M:%S.%gZ'),
          'lastIngestedFilePath', p.last_ingested_file) AS VARCHAR)
        FROM ${e}.PIPES AS p WHERE upper(p.name) = upper(pipe))`,
-    `CREATE OR REPLACE VIEW ${db}.SF_ACCOUNT_USAGE.STREAMS AS
-       SELECT row_number() OVER (ORDER BY s.created_on, s.name) AS stream_id,
-         split_part(s.name, '.', 3) AS stream_name, split_part(s.name, '.', 2) AS stream_schema,
-         split_part(s.name, '.', 1) AS stream_catalog, s.source_table AS table_name,
-         s.consumed_at + INTERVAL 14 DAY < sf_current_timestamp() AS stale,
-         s.consumed_at + INTERVAL 14 DAY AS stale_after, 'APPEND_ONLY' AS mode,
-         s.created_on AS created, s.consumed_at AS last_altered, CAST(NULL AS TIMESTAMPTZ) AS deleted
-       FROM ${e}.STREAMS AS s`,
   ];
 }
