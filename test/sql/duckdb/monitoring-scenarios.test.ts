@@ -76,6 +76,18 @@ describe('sql/ on DuckDB: monitoring', () => {
     expect(await monitoring(w, 'PROBLEMS', 'area', "WHERE area IN ('task', 'merge')")).toEqual([]);
   });
 
+  it('a paused pipe shows in PIPE_STATUS and PROBLEMS; files that arrive meanwhile load when it resumes', async () => {
+    await w.apply(statement(`ALTER PIPE ${DB}.RAW.RECORDS_PIPE SET PIPE_EXECUTION_PAUSED = TRUE`));
+    const file = cycleFile('acme', T10, [observation('acme', HEL, T10, '2026-11-21T10:00:02.000Z', -1.3)]);
+    expect(await w.deliver(file.key, file.body)).toEqual([expect.objectContaining({ status: 'queued (pipe paused)' })]);
+    expect(await rawCount(w)).toBe(0);
+    expect(await monitoring(w, 'PIPE_STATUS', 'execution_state')).toEqual([{ execution_state: 'PAUSED' }]);
+    expect(await monitoring(w, 'PROBLEMS', 'area, subject', "WHERE area = 'pipe'")).toEqual([{ area: 'pipe', subject: 'RAW.RECORDS_PIPE' }]);
+    await w.apply(statement(`ALTER PIPE ${DB}.RAW.RECORDS_PIPE SET PIPE_EXECUTION_PAUSED = FALSE`));
+    expect(await rawCount(w)).toBe(1);
+    expect(await monitoring(w, 'PROBLEMS', 'area', "WHERE area = 'pipe'")).toEqual([]);
+  });
+
   it('a task failing on a nondeterministic MERGE rolls back, keeps its stream, is reported, and auto-suspends after 10 failures', async () => {
     await firstLoad(w);
     // Negative control: an upgrade whose MERGE_WEATHER lost its QUALIFY dedup.

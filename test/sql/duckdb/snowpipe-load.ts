@@ -9,7 +9,7 @@ import type { PipeState } from './warehouse.ts';
 export interface Delivery {
   pipe: string;
   path: string;
-  status: 'ignored (PATTERN)' | 'skipped (already loaded)' | LoadStatus;
+  status: 'ignored (PATTERN)' | 'skipped (already loaded)' | 'queued (pipe paused)' | LoadStatus;
   rowsLoaded: number;
   errors: number;
 }

@@ -4,7 +4,8 @@
 // TASK_HISTORY stub, and after SUSPEND_TASK_AFTER_NUM_FAILURES consecutive failures the task is
 // suspended (FAILED_AND_AUTO_SUSPENDED).
 import { assertDeterministicMerge, NondeterministicMergeError, type TaskDefinition } from './streams-tasks.ts';
-import { EmulationError, type Warehouse } from './warehouse.ts';
+import { EmulationError } from './emulation-error.ts';
+import type { Warehouse } from './warehouse.ts';
 
 export interface TaskRun {
   task: string;

@@ -18,20 +18,22 @@ import {
 } from '../sql-scripts.ts';
 import { classify, type Classified } from './classify.ts';
 import { findLeftovers, rewriteSql, type DialectContext } from './dialect.ts';
-import { emulationCatalog } from './emulation-catalog.ts';
-import { parsePipe, type PipeDefinition } from './snowpipe.ts';
+import { EmulationError } from './emulation-error.ts';
+import { HANDLERS } from './object-handlers.ts';
+import type { PipeDefinition, StagedFile } from './snowpipe.ts';
 import { deliverFile, type Delivery } from './snowpipe-load.ts';
-import { parseProcedure, parseStream, parseTask, streamViewSql, type Sql, type TaskDefinition } from './streams-tasks.ts';
+import type { Sql, TaskDefinition } from './streams-tasks.ts';
 import { runTask, type TaskRun } from './task-runner.ts';
 
-/** A problem in the harness or a Snowflake construct it cannot run: fails the test, never a task. */
-export class EmulationError extends Error {}
+export { EmulationError } from './emulation-error.ts';
 
 export interface PipeState {
   definition: PipeDefinition;
   /** Paths loaded (or partly loaded) and when: Snowpipe's 14-day name dedup. */
   loaded: Map<string, Date>;
   stageUrl: string;
+  /** Files that arrived while the pipe was paused; loaded when it resumes. */
+  queued: StagedFile[];
 }
 
 /**
@@ -143,7 +145,13 @@ export class Warehouse implements Sql {
     const url = `s3://${this.variables.bucket}/${key}`;
     const deliveries: Delivery[] = [];
     for (const pipe of this.pipes.values()) {
-      if (url.startsWith(pipe.stageUrl)) deliveries.push(await deliverFile(this, pipe, { path: url.slice(pipe.stageUrl.length), body, lastModified: lastModified ?? (await this.now()) }));
+      if (!url.startsWith(pipe.stageUrl)) continue;
+      const file = { path: url.slice(pipe.stageUrl.length), body, lastModified: lastModified ?? (await this.now()) };
+      const [state] = await this.rows(`SELECT paused FROM ${this.database}.EMULATION.PIPES WHERE name = '${pipe.definition.name}'`);
+      if (state?.paused === true) {
+        pipe.queued.push(file);
+        deliveries.push({ pipe: pipe.definition.name, path: file.path, status: 'queued (pipe paused)', rowsLoaded: 0, errors: 0 });
+      } else deliveries.push(await deliverFile(this, pipe, file));
     }
     return deliveries;
   }
@@ -192,112 +200,6 @@ export class Warehouse implements Sql {
   }
 
   private async handle({ statement, handler }: Classified): Promise<void> {
-    const code = statement.code;
-    const db = this.database;
-    switch (handler) {
-      case 'skip':
-        return;
-      case 'execute':
-        await this.run(this.translate(code, describeStatement(statement)));
-        return;
-      case 'attach-database':
-        await this.attach(/^CREATE DATABASE (?:IF NOT EXISTS )?(\w+)/i.exec(code)?.[1] ?? '');
-        return;
-      case 'detach-database':
-        await this.run(`USE memory`);
-        await this.run(`DETACH DATABASE IF EXISTS ${/^DROP DATABASE (?:IF EXISTS )?(\w+)/i.exec(code)?.[1] ?? ''}`);
-        return;
-      case 'file-format':
-        return;
-      case 'stage':
-        this.registerStage(code);
-        return;
-      case 'pipe':
-        await this.registerPipe(code);
-        return;
-      case 'stream':
-        await this.createStream(code);
-        return;
-      case 'task':
-        await this.createTask(code);
-        return;
-      case 'alter-task':
-        await this.alterTask(code);
-        return;
-      case 'alter-pipe': {
-        const match = /^ALTER PIPE (?:IF EXISTS )?(\S+) SET PIPE_EXECUTION_PAUSED = (TRUE|FALSE)$/i.exec(code);
-        if (!match) throw new EmulationError(`${describeStatement(statement)}: only SET PIPE_EXECUTION_PAUSED is emulated`);
-        await this.run(`UPDATE ${db}.EMULATION.PIPES SET paused = ${match[2]} WHERE name = '${(match[1] as string).toUpperCase()}'`);
-        return;
-      }
-      case 'execute-task': {
-        const task = this.tasks.get((/^EXECUTE TASK (\S+)$/i.exec(code)?.[1] ?? '').toUpperCase());
-        if (!task) throw new EmulationError(`${describeStatement(statement)}: no such task`);
-        await runTask(this, task);
-        return;
-      }
-      case 'procedure': {
-        const procedure = parseProcedure(statement.text);
-        this.procedures.set(procedure.name, procedure.statements);
-        return;
-      }
-      case 'call':
-        throw new EmulationError(`${describeStatement(statement)}: a CALL outside a task is not part of a deploy`);
-    }
-  }
-
-  private async attach(name: string): Promise<void> {
-    if (name.toUpperCase() !== this.database) throw new EmulationError(`CREATE DATABASE ${name}: the harness emulates only <database> = ${this.database}`);
-    await this.run(`ATTACH IF NOT EXISTS ':memory:' AS ${this.database}`);
-    await this.run(`USE ${this.database}`);
-    for (const sql of emulationCatalog(this.database)) await this.run(sql);
-  }
-
-  private registerStage(code: string): void {
-    const match = /^CREATE (?:OR REPLACE )?STAGE (?:IF NOT EXISTS )?(\S+) .*?\bURL = '([^']+)'/i.exec(code);
-    if (!match) throw new EmulationError(`cannot read CREATE STAGE <name> URL = '...' from: ${code.slice(0, 80)}`);
-    const name = (match[1] as string).toUpperCase();
-    if (!this.stages.has(name) || !/IF NOT EXISTS/i.test(code)) this.stages.set(name, match[2] as string);
-  }
-
-  private async registerPipe(code: string): Promise<void> {
-    const definition = parsePipe(code, this.context);
-    if (this.pipes.has(definition.name) && /^CREATE PIPE IF NOT EXISTS/i.test(code)) return;
-    const stageUrl = this.stages.get(definition.stage);
-    if (!stageUrl) throw new EmulationError(`pipe ${definition.name} reads stage ${definition.stage}, which no earlier statement creates`);
-    // Re-creating a pipe drops its load history (sql/README.md, Upgrade): a fresh dedup map.
-    this.pipes.set(definition.name, { definition, loaded: new Map(), stageUrl });
-    await this.run(`INSERT OR REPLACE INTO ${this.database}.EMULATION.PIPES VALUES ('${definition.name}', FALSE, 'arn:aws:sqs:eu-north-1:000000000000:sf-snowpipe-emulated', NULL, NULL, NULL)`);
-  }
-
-  private async createStream(code: string): Promise<void> {
-    const stream = parseStream(code);
-    const [existing] = await this.rows(`SELECT 1 AS x FROM ${this.database}.EMULATION.STREAMS WHERE name = '${stream.name}'`);
-    if (existing && stream.ifNotExists) return;
-    const offset = stream.showInitialRows ? '-1' : `(SELECT coalesce(max(rowid), -1) FROM ${stream.table})`;
-    await this.run(`INSERT OR REPLACE INTO ${this.database}.EMULATION.STREAMS VALUES ('${stream.name}', '${stream.table}', ${offset}, sf_current_timestamp(), sf_current_timestamp())`);
-    await this.run(streamViewSql(stream, this.database));
-  }
-
-  private async createTask(code: string): Promise<void> {
-    const task = parseTask(code);
-    for (const stream of task.streams) {
-      const [row] = await this.rows(`SELECT 1 AS x FROM ${this.database}.EMULATION.STREAMS WHERE name = '${stream}'`);
-      if (!row) throw new EmulationError(`task ${task.name} waits on ${stream}, which no earlier statement creates`);
-    }
-    this.translate(task.body, `task ${task.name}`);
-    this.tasks.set(task.name, task);
-    const quote = (s: string) => s.replace(/'/g, "''");
-    // Created, and re-created by OR REPLACE, suspended (sql-reference/sql/create-task).
-    await this.run(`INSERT OR REPLACE INTO ${this.database}.EMULATION.TASKS VALUES ('${task.name}', 'suspended', 0, '${quote(task.body)}', '${quote(task.condition)}')`);
-  }
-
-  private async alterTask(code: string): Promise<void> {
-    const match = /^ALTER TASK (?:IF EXISTS )?(\S+) (RESUME|SUSPEND)$/i.exec(code);
-    if (!match) throw new EmulationError(`only ALTER TASK ... RESUME | SUSPEND is emulated: ${code.slice(0, 80)}`);
-    const name = (match[1] as string).toUpperCase();
-    if (!this.tasks.has(name)) throw new Error(`Task '${name}' does not exist or not authorized.`);
-    const state = (match[2] as string).toUpperCase() === 'RESUME' ? 'started' : 'suspended';
-    await this.run(`UPDATE ${this.database}.EMULATION.TASKS SET state = '${state}', consecutive_failures = 0 WHERE name = '${name}'`);
+    await HANDLERS[handler](this, statement);
   }
 }
