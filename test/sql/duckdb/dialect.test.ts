@@ -1,7 +1,9 @@
 // The rewrite, the leftover detector, the statement classification and the nondeterministic-MERGE
 // check, each with a control that proves it bites.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadScripts, renderedStatements, type SqlStatement } from '../sql-scripts.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadScripts, renderedStatements, SQL_DIR, type SqlStatement } from '../sql-scripts.ts';
 import { classify, summarise } from './classify.ts';
 import { findLeftovers, rewriteSql } from './dialect.ts';
 import { assertDeterministicMerge, NondeterministicMergeError } from './streams-tasks.ts';
@@ -86,6 +88,16 @@ describe('classification of every statement in sql/', () => {
     expect(byKind(/^(GRANT|CREATE (ROLE|STORAGE INTEGRATION|NOTIFICATION INTEGRATION)|CREATE OR REPLACE ALERT) /).every((c) => c.class === 'snowflake-only')).toBe(true);
     expect(summary.executed).toBeGreaterThanOrEqual(20);
     expect(summary.emulated).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe('sql/README.md "What runs where"', () => {
+  it('states the counts the classification gives', () => {
+    const readme = readFileSync(join(SQL_DIR, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const stated = /(\d+) executed, (\d+) emulated, (\d+) Snowflake-only/.exec(readme);
+    expect(stated, 'sql/README.md should say "<n> executed, <n> emulated, <n> Snowflake-only"').not.toBeNull();
+    const summary = summarise(renderedStatements(loadScripts()).map(classify));
+    expect(stated?.slice(1).map(Number)).toEqual([summary.executed, summary.emulated, summary['snowflake-only']]);
   });
 });
 
