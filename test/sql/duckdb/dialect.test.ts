@@ -103,7 +103,7 @@ describe('ERROR_ON_NONDETERMINISTIC_MERGE emulation', () => {
   let warehouse: Warehouse;
   beforeEach(async () => {
     warehouse = await Warehouse.open();
-    await warehouse.run('CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER)');
+    await warehouse.run('CREATE OR REPLACE TABLE t (k INTEGER PRIMARY KEY, v INTEGER)');
     await warehouse.run('INSERT INTO t VALUES (1, 0)');
   });
   afterEach(() => warehouse.close());

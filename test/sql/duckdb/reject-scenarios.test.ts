@@ -71,6 +71,7 @@ describe('sql/ on DuckDB: rejected input', () => {
   it('control: without ON_ERROR the emulated pipe uses Snowpipe\'s default SKIP_FILE and loads nothing of that pack', async () => {
     const statements = deployStatements().map((s) => (/^CREATE PIPE/.test(s.code) ? { ...s, code: s.code.replace(/ ON_ERROR = CONTINUE/, '') } : s));
     expect(statements.some((s) => /^CREATE PIPE/.test(s.code))).toBe(true);
+    await w.close();
     const fresh = await Warehouse.open();
     try {
       await fresh.deploy(statements);
@@ -79,7 +80,7 @@ describe('sql/ on DuckDB: rejected input', () => {
       expect(delivery).toMatchObject({ status: 'Load failed', rowsLoaded: 0, errors: 1 });
       expect(await rawCount(fresh)).toBe(0);
     } finally {
-      fresh.close();
+      await fresh.close();
     }
   });
 

@@ -65,7 +65,10 @@ export function teardownStatements(variables: Readonly<Record<string, string>> =
   return renderedStatements(loadScripts().filter((s) => s.file === TEARDOWN_FILE), variables);
 }
 
+let sharedInstance: Promise<DuckDBInstance> | undefined;
+
 export class Warehouse implements Sql {
+  private closed = false;
   readonly context: DialectContext;
   readonly log: Classified[] = [];
   readonly stages = new Map<string, string>();
@@ -73,20 +76,28 @@ export class Warehouse implements Sql {
   readonly tasks = new Map<string, TaskDefinition>();
   readonly procedures = new Map<string, string[]>();
 
-  private readonly instance: DuckDBInstance;
   private readonly connection: DuckDBConnection;
   readonly variables: Readonly<Record<string, string>>;
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, variables: Readonly<Record<string, string>>) {
-    this.instance = instance;
+  private constructor(connection: DuckDBConnection, variables: Readonly<Record<string, string>>) {
     this.connection = connection;
     this.variables = variables;
     this.context = { database: (variables.database as string).toUpperCase() };
   }
 
+  /**
+   * A fresh, empty account. The DuckDB instance is shared within a test file (starting one costs
+   * more than a deploy); each warehouse gets its own connection, and a database left attached by
+   * an earlier warehouse is dropped first, so no state carries over.
+   */
   static async open(variables: Readonly<Record<string, string>> = SAMPLE_VARIABLES): Promise<Warehouse> {
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-    return new Warehouse(instance, await instance.connect(), variables);
+    sharedInstance ??= DuckDBInstance.create(':memory:', { threads: '1' });
+    const instance = await sharedInstance;
+    const connection = await instance.connect();
+    const warehouse = new Warehouse(connection, variables);
+    await connection.run('USE memory');
+    await connection.run(`DETACH DATABASE IF EXISTS ${warehouse.database}`);
+    return warehouse;
   }
 
   get database(): string {
@@ -194,9 +205,13 @@ export class Warehouse implements Sql {
     return out;
   }
 
-  close(): void {
+  /** Drops the emulated account and closes this connection (the shared instance stays). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.connection.run('USE memory');
+    await this.connection.run(`DETACH DATABASE IF EXISTS ${this.database}`);
     this.connection.closeSync();
-    this.instance.closeSync();
   }
 
   private async handle({ statement, handler }: Classified): Promise<void> {
