@@ -2,7 +2,7 @@
 // statements (classify.ts decides executed / emulated / Snowflake-only), deliver() is an S3 object
 // arriving under the stage (Snowpipe, snowpipe.ts), runTasks() is the task scheduler
 // (streams-tasks.ts). Everything lives in one in-memory DuckDB database named like the rendered
-// <database>, so the scripts' three-part names resolve unchanged. A deploy takes about 0.2 s.
+// <database>, so the scripts' three-part names resolve unchanged. A deploy takes 0.2-0.7 s.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
