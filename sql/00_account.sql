@@ -6,6 +6,9 @@
 -- grants are idempotent. Variables: database, aws_role_arn, bucket, prefix, warehouse.
 -- Never use OR REPLACE on the storage integration: it changes the external ID that the AWS role's
 -- trust policy names, and unlinks the stage (see sql/README.md, "AWS side").
+-- IF NOT EXISTS keeps an existing integration as it is: a changed aws_role_arn, bucket or prefix
+-- is NOT applied by a re-run: sql/README.md, "Changing the bucket, prefix or role ARN", gives the
+-- ALTER for each value.
 USE ROLE ACCOUNTADMIN;
 
 CREATE ROLE IF NOT EXISTS <% database %>_OWNER
@@ -49,9 +52,6 @@ GRANT USAGE ON INTEGRATION <% database %>_EMAIL TO ROLE <% database %>_OWNER;
 GRANT EXECUTE TASK ON ACCOUNT TO ROLE <% database %>_OWNER;
 GRANT EXECUTE MANAGED TASK ON ACCOUNT TO ROLE <% database %>_OWNER;
 GRANT EXECUTE ALERT ON ACCOUNT TO ROLE <% database %>_OWNER;
-
--- The MONITORING.STREAMS view reads SNOWFLAKE.ACCOUNT_USAGE.STREAMS (metadata only).
-GRANT DATABASE ROLE SNOWFLAKE.OBJECT_VIEWER TO ROLE <% database %>_OWNER;
 
 -- An existing warehouse for the alert's condition and for people querying the views. Tasks are
 -- serverless and need none.

@@ -6,6 +6,21 @@
 -- reported instead of failing the file. Re-runnable: everything here is IF NOT EXISTS because
 -- re-creating the pipe drops its load history and re-creating the stage unlinks the pipe.
 -- Variables: database, bucket, prefix.
+--
+-- Documented facts this file relies on (checked against docs.snowflake.com):
+--   * No DATA_RETENTION_TIME_IN_DAYS on RAW.RECORDS: Standard Edition accepts only 0 or 1
+--     (https://docs.snowflake.com/en/user-guide/data-time-travel, "Data retention period"), and a
+--     stream does not need it: Snowflake extends retention up to MAX_DATA_EXTENSION_TIME_IN_DAYS
+--     (default 14) to keep an unconsumed stream from going stale
+--     (https://docs.snowflake.com/en/user-guide/streams-intro, "Data retention period and staleness").
+--     Longer Time Travel on Enterprise Edition: ALTER TABLE ... SET DATA_RETENTION_TIME_IN_DAYS = n
+--     by hand (sql/README.md, "Upgrade").
+--   * ON_ERROR = CONTINUE: Snowpipe's default is SKIP_FILE
+--     (https://docs.snowflake.com/en/user-guide/data-load-snowpipe-errors), which would drop a whole
+--     backlog pack for one unparsable line. With CONTINUE the other lines load and COPY_HISTORY says
+--     'Partially loaded' with the first error (MONITORING.LOAD_ERRORS).
+--   * The customer a record belongs to comes from its S3 key (customer=<id>/, which only that
+--     customer's credentials may write), never from the record: see 06_tasks.sql.
 USE ROLE <% database %>_OWNER;
 
 CREATE FILE FORMAT IF NOT EXISTS <% database %>.RAW.NDJSON
@@ -29,7 +44,6 @@ CREATE TABLE IF NOT EXISTS <% database %>.RAW.RECORDS (
     file_last_modified TIMESTAMP_NTZ COMMENT 'S3 LastModified of the file, UTC',
     scan_time TIMESTAMP_LTZ COMMENT 'When Snowflake started loading the file'
 )
-    DATA_RETENTION_TIME_IN_DAYS = 14
     COMMENT = 'datapipe: every record every agent delivered; append-only, never updated';
 
 -- PATTERN is matched against the path relative to the stage URL. It accepts only the agent's data
@@ -53,4 +67,5 @@ FROM (
     FROM @<% database %>.RAW.LANDING
 )
 PATTERN = '^(.*/)?customer=[A-Za-z0-9_-]{1,64}/date=[0-9]{4}-[0-9]{2}-[0-9]{2}/[^/]+[.]ndjson([.]gz)?$'
-FILE_FORMAT = (FORMAT_NAME = '<% database %>.RAW.NDJSON');
+FILE_FORMAT = (FORMAT_NAME = '<% database %>.RAW.NDJSON')
+ON_ERROR = CONTINUE;

@@ -43,26 +43,49 @@ SELECT
 FROM <% database %>.CURATED.WEATHER_OBSERVATIONS;
 
 -- Every agent cycle ever reported (AGENT_STATUS keeps only the latest per host), deduplicated on
--- record_id, which is deterministic per customer/host/cycle.
+-- record_id, which is deterministic per customer/host/cycle. Same record rules as
+-- PIPELINE.MERGE_AGENT_STATUS (06_tasks.sql): the customer comes from the S3 key, and a record that
+-- MONITORING.RAW_REJECTS lists is not a cycle.
 CREATE OR REPLACE VIEW <% database %>.CURATED.AGENT_CYCLES COPY GRANTS
     COMMENT = 'datapipe: history of agent cycles from RAW, one row per cycle'
 AS
 SELECT
-    record:customer_id::STRING AS customer_id,
-    record:agent.host::STRING AS agent_host,
-    record:agent.version::STRING AS agent_version,
-    record:cycle.id::STRING AS cycle_id,
-    CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ(record:cycle.started_at::STRING)) AS cycle_started_at,
-    record:cycle.outcome::STRING AS outcome,
-    record:cycle.locations AS cycle_locations,
-    TRY_TO_NUMBER(record:cycle.dump_backlog.files::STRING) AS dump_backlog_files,
-    TRY_TO_NUMBER(record:cycle.dump_backlog.bytes::STRING) AS dump_backlog_bytes,
-    record:cycle.last_error_class::STRING AS last_error_class,
-    record:record_id::STRING AS record_id,
+    customer_id,
+    agent_host,
+    agent_version,
+    cycle_id,
+    cycle_started_at,
+    outcome,
+    cycle_locations,
+    dump_backlog_files,
+    dump_backlog_bytes,
+    last_error_class,
+    record_id,
     file_name
-FROM <% database %>.RAW.RECORDS
-WHERE record:record_type::STRING = 'agent_status'
-    AND TRY_TO_NUMBER(record:schema_version::STRING) = 1
+FROM (
+    SELECT
+        NULLIF(SPLIT_PART(SPLIT_PART(file_name, 'customer=', 2), '/', 1), '') AS customer_id,
+        record:customer_id::STRING AS record_customer_id,
+        record:agent.host::STRING AS agent_host,
+        record:agent.version::STRING AS agent_version,
+        record:cycle.id::STRING AS cycle_id,
+        CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ(record:cycle.started_at::STRING)) AS cycle_started_at,
+        TRY_TO_TIMESTAMP_TZ(record:collected_at::STRING) AS collected_at,
+        record:cycle.outcome::STRING AS outcome,
+        record:cycle.locations AS cycle_locations,
+        TRY_TO_NUMBER(record:cycle.dump_backlog.files::STRING) AS dump_backlog_files,
+        TRY_TO_NUMBER(record:cycle.dump_backlog.bytes::STRING) AS dump_backlog_bytes,
+        record:cycle.last_error_class::STRING AS last_error_class,
+        record:record_id::STRING AS record_id,
+        file_name,
+        file_row_number
+    FROM <% database %>.RAW.RECORDS
+    WHERE record:record_type::STRING = 'agent_status'
+        AND TRY_TO_NUMBER(record:schema_version::STRING) = 1
+)
+WHERE customer_id IS NOT NULL AND record_customer_id = customer_id
+    AND agent_host IS NOT NULL AND cycle_id IS NOT NULL AND cycle_started_at IS NOT NULL
+    AND collected_at IS NOT NULL AND outcome IS NOT NULL AND record_id IS NOT NULL
 QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY record:record_id::STRING ORDER BY file_name, file_row_number
+    PARTITION BY record_id ORDER BY file_name, file_row_number
 ) = 1;

@@ -1,12 +1,17 @@
 -- 06_tasks.sql: four serverless triggered tasks, each consuming its own stream with one MERGE.
 -- A task runs when its stream has data (checked at most every 30 s by default). Tasks hold no
--- data, so OR REPLACE is how an upgrade changes a MERGE; it suspends the task, and 09_resume.sql
--- resumes it. Each task is a single statement, so no deploy tool has to split a body on ';'.
+-- data, so OR REPLACE is how an upgrade changes a MERGE; it suspends the task, and the deploy
+-- resumes it right after this file (sql/deploy.sh runs 09_resume.sql next, and again on exit if
+-- a later step fails). Each task is a single statement, so no deploy tool splits a body on ';'.
 --
 -- Rules every MERGE follows (sql/README.md, "Merge rules"):
---   * Only schema_version 1 records with parseable keys are used; the rest are skipped (the
---     stream still advances) and listed by MONITORING.RAW_REJECTS. Casts go through ::STRING and
---     TRY_ functions, so one bad record can never fail a task and block its stream.
+--   * Exactly the records MONITORING.RAW_REJECTS does not list, and of them only the record types
+--     the table is for. The conditions are written out in each MERGE and in RAW_REJECTS; keep the
+--     three places (here, 07_monitoring.sql RAW_REJECTS, 04 AGENT_CYCLES) in step. Casts go through
+--     ::STRING and TRY_ functions, so one bad record can never fail a task and block its stream.
+--   * Tenant isolation: customer_id comes from the S3 key (the first 'customer=<id>/' folder of
+--     file_name, the one the agent's IAM policy pins to its own id, sql/aws/agent-put-policy.json);
+--     a record whose own customer_id differs is skipped and listed in RAW_REJECTS.
 --   * The source is deduplicated on exactly the ON key with a deterministic order (newest first,
 --     then file_name, file_row_number): no duplicate inserts, no nondeterministic-merge error.
 --   * WHEN MATCHED only when the source is newer, so a late older record changes nothing and a
@@ -22,25 +27,39 @@ AS
 MERGE INTO <% database %>.CURATED.CUSTOMERS AS t
 USING (
     SELECT
-        customer_id,
-        MIN(collected_at) OVER (PARTITION BY customer_id) AS first_seen_at,
+        key_customer_id AS customer_id,
+        MIN(collected_at) OVER (PARTITION BY key_customer_id) AS first_seen_at,
         collected_at AS last_seen_at,
         agent_version,
         agent_host
     FROM (
         SELECT
-            record:customer_id::STRING AS customer_id,
+            NULLIF(SPLIT_PART(SPLIT_PART(file_name, 'customer=', 2), '/', 1), '') AS key_customer_id,
+            record:customer_id::STRING AS record_customer_id,
+            record:record_type::STRING AS record_type,
             CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ(record:collected_at::STRING)) AS collected_at,
             record:agent.version::STRING AS agent_version,
             record:agent.host::STRING AS agent_host,
+            record:location.id::STRING IS NOT NULL
+                AND TRY_TO_TIMESTAMP_TZ(record:observed_at::STRING) IS NOT NULL
+                AND record:record_id::STRING IS NOT NULL
+                AND record:source::STRING IS NOT NULL AS complete_observation,
+            record:agent.host::STRING IS NOT NULL
+                AND record:cycle.id::STRING IS NOT NULL
+                AND TRY_TO_TIMESTAMP_TZ(record:cycle.started_at::STRING) IS NOT NULL
+                AND record:cycle.outcome::STRING IS NOT NULL
+                AND record:record_id::STRING IS NOT NULL AS complete_status,
             file_name,
             file_row_number
         FROM <% database %>.PIPELINE.RAW_TO_CUSTOMERS
         WHERE TRY_TO_NUMBER(record:schema_version::STRING) = 1
     )
-    WHERE customer_id IS NOT NULL AND collected_at IS NOT NULL
+    WHERE key_customer_id IS NOT NULL AND record_customer_id = key_customer_id
+        AND collected_at IS NOT NULL
+        AND ((record_type = 'observation' AND complete_observation)
+            OR (record_type = 'agent_status' AND complete_status))
     QUALIFY ROW_NUMBER() OVER (
-        PARTITION BY customer_id ORDER BY collected_at DESC, file_name, file_row_number
+        PARTITION BY key_customer_id ORDER BY collected_at DESC, file_name, file_row_number
     ) = 1
 ) AS s
 ON t.customer_id = s.customer_id
@@ -74,23 +93,28 @@ USING (
         observed_at AS last_seen_at
     FROM (
         SELECT
-            record:customer_id::STRING AS customer_id,
+            NULLIF(SPLIT_PART(SPLIT_PART(file_name, 'customer=', 2), '/', 1), '') AS customer_id,
+            record:customer_id::STRING AS record_customer_id,
             record:location.id::STRING AS location_id,
             record:location.name::STRING AS location_name,
             TRY_TO_DOUBLE(record:location.latitude::STRING) AS latitude,
             TRY_TO_DOUBLE(record:location.longitude::STRING) AS longitude,
             CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ(record:observed_at::STRING)) AS observed_at,
             CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ(record:collected_at::STRING)) AS collected_at,
+            record:record_id::STRING AS record_id,
+            record:source::STRING AS source,
             file_name,
             file_row_number
         FROM <% database %>.PIPELINE.RAW_TO_LOCATIONS
         WHERE record:record_type::STRING = 'observation'
             AND TRY_TO_NUMBER(record:schema_version::STRING) = 1
     )
-    WHERE customer_id IS NOT NULL AND location_id IS NOT NULL AND observed_at IS NOT NULL
+    WHERE customer_id IS NOT NULL AND record_customer_id = customer_id
+        AND location_id IS NOT NULL AND observed_at IS NOT NULL AND collected_at IS NOT NULL
+        AND record_id IS NOT NULL AND source IS NOT NULL
     QUALIFY ROW_NUMBER() OVER (
         PARTITION BY customer_id, location_id
-        ORDER BY observed_at DESC, collected_at DESC NULLS LAST, file_name, file_row_number
+        ORDER BY observed_at DESC, collected_at DESC, file_name, file_row_number
     ) = 1
 ) AS s
 ON t.customer_id = s.customer_id AND t.location_id = s.location_id
@@ -119,7 +143,8 @@ USING (
     SELECT *
     FROM (
         SELECT
-            record:customer_id::STRING AS customer_id,
+            NULLIF(SPLIT_PART(SPLIT_PART(file_name, 'customer=', 2), '/', 1), '') AS customer_id,
+            record:customer_id::STRING AS record_customer_id,
             record:location.id::STRING AS location_id,
             CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ(record:observed_at::STRING)) AS observed_at,
             record:record_id::STRING AS record_id,
@@ -136,7 +161,8 @@ USING (
         WHERE record:record_type::STRING = 'observation'
             AND TRY_TO_NUMBER(record:schema_version::STRING) = 1
     )
-    WHERE customer_id IS NOT NULL AND location_id IS NOT NULL AND observed_at IS NOT NULL
+    WHERE customer_id IS NOT NULL AND record_customer_id = customer_id
+        AND location_id IS NOT NULL AND observed_at IS NOT NULL
         AND record_id IS NOT NULL AND source IS NOT NULL AND collected_at IS NOT NULL
     QUALIFY ROW_NUMBER() OVER (
         PARTITION BY customer_id, location_id, observed_at
@@ -174,7 +200,8 @@ USING (
     SELECT *
     FROM (
         SELECT
-            record:customer_id::STRING AS customer_id,
+            NULLIF(SPLIT_PART(SPLIT_PART(file_name, 'customer=', 2), '/', 1), '') AS customer_id,
+            record:customer_id::STRING AS record_customer_id,
             record:agent.host::STRING AS agent_host,
             record:agent.version::STRING AS agent_version,
             record:cycle.id::STRING AS cycle_id,
@@ -195,7 +222,8 @@ USING (
         WHERE record:record_type::STRING = 'agent_status'
             AND TRY_TO_NUMBER(record:schema_version::STRING) = 1
     )
-    WHERE customer_id IS NOT NULL AND agent_host IS NOT NULL AND cycle_id IS NOT NULL
+    WHERE customer_id IS NOT NULL AND record_customer_id = customer_id
+        AND agent_host IS NOT NULL AND cycle_id IS NOT NULL
         AND cycle_started_at IS NOT NULL AND collected_at IS NOT NULL AND outcome IS NOT NULL
         AND record_id IS NOT NULL
     QUALIFY ROW_NUMBER() OVER (

@@ -1,8 +1,11 @@
 -- 08_grants.sql: object grants from the owner role to the operator, monitoring and analyst roles.
--- Least privilege: analysts see CURATED only; the monitoring role sees MONITORING views and may
--- monitor the pipe and tasks, but reads no data; the operator (who also holds the monitoring
--- role) may pause/resume/refresh the pipe and suspend/resume/execute the tasks. A refresh loads
--- files as the operator, hence USAGE on the stage and file format and INSERT on RAW.RECORDS.
+-- Least privilege (matrix in sql/README.md, "Roles and grants"): analysts see CURATED only; the
+-- monitoring role sees MONITORING views (which show no record content) and may monitor the pipe
+-- and tasks; the operator (who also holds the monitoring role) may pause/resume the pipe and
+-- suspend/resume/execute the tasks. The operator gets no USAGE on the stage (it would read every
+-- customer's raw files) and no INSERT on RAW.RECORDS (it could inject records the merges trust).
+-- ALTER PIPE ... REFRESH needs both (https://docs.snowflake.com/en/user-guide/data-load-snowpipe-manage,
+-- privileges table), so a refresh or bulk COPY backfill is run by the owner role.
 -- Explicit per-object grants (no FUTURE grants): a new object gets its grant here, reviewed.
 -- Re-runnable: GRANT is idempotent; run after every deploy because OR REPLACE on a task drops its
 -- grants.
@@ -28,7 +31,8 @@ GRANT SELECT ON VIEW <% database %>.MONITORING.AGENTS TO ROLE <% database %>_MON
 GRANT SELECT ON VIEW <% database %>.MONITORING.PIPE_STATUS TO ROLE <% database %>_MONITOR;
 GRANT SELECT ON VIEW <% database %>.MONITORING.LOAD_ERRORS TO ROLE <% database %>_MONITOR;
 GRANT SELECT ON VIEW <% database %>.MONITORING.TASK_FAILURES TO ROLE <% database %>_MONITOR;
-GRANT SELECT ON VIEW <% database %>.MONITORING.STREAMS TO ROLE <% database %>_MONITOR;
+GRANT SELECT ON VIEW <% database %>.MONITORING.TASKS TO ROLE <% database %>_MONITOR;
+GRANT SELECT ON VIEW <% database %>.MONITORING.MERGE_LAG TO ROLE <% database %>_MONITOR;
 GRANT SELECT ON VIEW <% database %>.MONITORING.RAW_REJECTS TO ROLE <% database %>_MONITOR;
 GRANT SELECT ON VIEW <% database %>.MONITORING.PROBLEMS TO ROLE <% database %>_MONITOR;
 GRANT MONITOR ON PIPE <% database %>.RAW.RECORDS_PIPE TO ROLE <% database %>_MONITOR;
@@ -38,9 +42,6 @@ GRANT MONITOR ON TASK <% database %>.PIPELINE.MERGE_WEATHER TO ROLE <% database 
 GRANT MONITOR ON TASK <% database %>.PIPELINE.MERGE_AGENT_STATUS TO ROLE <% database %>_MONITOR;
 
 GRANT OPERATE ON PIPE <% database %>.RAW.RECORDS_PIPE TO ROLE <% database %>_OPERATOR;
-GRANT USAGE ON STAGE <% database %>.RAW.LANDING TO ROLE <% database %>_OPERATOR;
-GRANT USAGE ON FILE FORMAT <% database %>.RAW.NDJSON TO ROLE <% database %>_OPERATOR;
-GRANT INSERT ON TABLE <% database %>.RAW.RECORDS TO ROLE <% database %>_OPERATOR;
 GRANT OPERATE ON TASK <% database %>.PIPELINE.MERGE_CUSTOMERS TO ROLE <% database %>_OPERATOR;
 GRANT OPERATE ON TASK <% database %>.PIPELINE.MERGE_LOCATIONS TO ROLE <% database %>_OPERATOR;
 GRANT OPERATE ON TASK <% database %>.PIPELINE.MERGE_WEATHER TO ROLE <% database %>_OPERATOR;

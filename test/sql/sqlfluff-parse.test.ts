@@ -1,10 +1,12 @@
 // Every statement in sql/ must parse with `sqlfluff parse --dialect snowflake` (Debian 12's
 // sqlfluff 1.4.5, installed by .ci/sql-tools.sh), except those listed with a reason in
 // sql/sqlfluff-allowlist.txt. Statements are rendered with sample variables first, as a deploy
-// with `snow sql -D` would render them.
+// with `snow sql -D` would render them. Verdicts are cached per exact statement text and sqlfluff
+// version (sqlfluff-cache.ts); the known-bad probe below always runs sqlfluff.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeStatement, loadScripts, renderedStatements, type SqlStatement } from './sql-scripts.ts';
-import { findUnparsable, loadAllowlist, matchesAllowlist, sqlfluffVersion, type ParseFailure } from './sqlfluff.ts';
+import { fileCache } from './sqlfluff-cache.ts';
+import { findUnparsable, loadAllowlist, matchesAllowlist, PARSE_ARGS, sqlfluffVersion, type ParseFailure } from './sqlfluff.ts';
 
 describe('sqlfluff parse --dialect snowflake over sql/', () => {
   let statements: SqlStatement[];
@@ -12,9 +14,9 @@ describe('sqlfluff parse --dialect snowflake over sql/', () => {
   const allowlist = loadAllowlist();
 
   beforeAll(async () => {
-    sqlfluffVersion();
+    const version = sqlfluffVersion();
     statements = renderedStatements(loadScripts());
-    failures = await findUnparsable(statements);
+    failures = await findUnparsable(statements, { cache: fileCache(version, PARSE_ARGS) });
   }, 300_000);
 
   it('reports unparsable statements at all (a known-bad statement fails)', async () => {

@@ -1,14 +1,17 @@
-// Runs Debian's sqlfluff (1.4.5, installed by .ci/sql-tools.sh) over rendered statements and
-// reports which ones it cannot parse, matched against sql/sqlfluff-allowlist.txt.
+// Runs Debian's sqlfluff (1.4.5, installed by .ci/sql-tools.sh, which sqlfluff-provision.ts runs
+// when it is missing) over rendered statements and reports which ones it cannot parse, matched
+// against sql/sqlfluff-allowlist.txt.
 //
 // Each statement goes into its own file, padded with blank lines so sqlfluff's line numbers are
 // the script's, and `sqlfluff parse --format json <dir>` parses a directory per process (it takes
 // about a second to start). A statement is unparsable when its tree holds an `unparsable` node.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SQL_DIR, type SqlStatement } from './sql-scripts.ts';
+import type { ParseCache } from './sqlfluff-cache.ts';
+import { ensureSqlfluff } from './sqlfluff-provision.ts';
 
 export const ALLOWLIST_FILE = join(SQL_DIR, 'sqlfluff-allowlist.txt');
 
@@ -42,35 +45,48 @@ export function matchesAllowlist(entry: AllowlistEntry, statement: SqlStatement)
   return entry.file === statement.file && statement.code.toUpperCase().startsWith(entry.prefix.toUpperCase());
 }
 
-/** Throws with install instructions when sqlfluff is missing; returns its version line. */
+/** sqlfluff's version line; installs it with .ci/sql-tools.sh when missing (sqlfluff-provision.ts). */
 export function sqlfluffVersion(): string {
-  const result = spawnSync('sqlfluff', ['--version'], { encoding: 'utf8' });
-  if (result.error || result.status !== 0) {
-    throw new Error('sqlfluff is not installed or not on PATH; run `bash .ci/sql-tools.sh` (apt-get install sqlfluff)');
-  }
-  return result.stdout.trim();
+  return ensureSqlfluff();
+}
+
+export const PARSE_ARGS = ['parse', '--dialect', 'snowflake', '--templater', 'raw', '--format', 'json', '--nocolor'] as const;
+
+/** What sqlfluff reads for a statement: padded so that its line numbers are the script's. */
+function fileContent(statement: SqlStatement): string {
+  return `${'\n'.repeat(Math.max(0, statement.line - 1))}${statement.text};\n`;
 }
 
 /**
  * Parses every statement; returns those sqlfluff cannot parse. Two sqlfluff processes share the
- * work (parsing MERGEs is slow, ~0.5 s each, and CI has two cores).
+ * work (parsing MERGEs is slow, ~0.5 s each, and CI has two cores). With a cache (sqlfluff-cache.ts)
+ * only statements without a cached verdict are parsed.
  */
-export async function findUnparsable(statements: SqlStatement[], processes = 2): Promise<ParseFailure[]> {
-  const chunkSize = Math.max(1, Math.ceil(statements.length / processes));
+export async function findUnparsable(statements: SqlStatement[], options: { processes?: number; cache?: ParseCache } = {}): Promise<ParseFailure[]> {
+  const { processes = 2, cache } = options;
+  const cached = statements.map((statement) => cache?.get(fileContent(statement)));
+  const todo = statements.filter((_statement, index) => cached[index] === undefined);
+  const chunkSize = Math.max(1, Math.ceil(todo.length / processes));
   const chunks: SqlStatement[][] = [];
-  for (let i = 0; i < statements.length; i += chunkSize) chunks.push(statements.slice(i, i + chunkSize));
-  const results = await Promise.all(chunks.map(parseChunk));
-  return results.flat();
+  for (let i = 0; i < todo.length; i += chunkSize) chunks.push(todo.slice(i, i + chunkSize));
+  const parsed = (await Promise.all(chunks.map(parseChunk))).flat();
+  for (const statement of todo) {
+    cache?.set(fileContent(statement), { unparsable: parsed.find((f) => f.statement === statement)?.unparsable ?? null });
+  }
+  const fromCache = statements.flatMap((statement, index) => {
+    const unparsable = cached[index]?.unparsable;
+    return typeof unparsable === 'string' ? [{ statement, unparsable }] : [];
+  });
+  return [...fromCache, ...parsed].sort((a, b) => statements.indexOf(a.statement) - statements.indexOf(b.statement));
 }
 
 async function parseChunk(statements: SqlStatement[]): Promise<ParseFailure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'datapipe-sqlfluff-'));
   try {
     statements.forEach((statement, index) => {
-      const padding = '\n'.repeat(Math.max(0, statement.line - 1));
-      writeFileSync(join(dir, `${String(index).padStart(4, '0')}.sql`), `${padding}${statement.text};\n`);
+      writeFileSync(join(dir, `${String(index).padStart(4, '0')}.sql`), fileContent(statement));
     });
-    const { stdout, stderr } = await runSqlfluff(['parse', '--dialect', 'snowflake', '--templater', 'raw', '--format', 'json', '--nocolor', dir]);
+    const { stdout, stderr } = await runSqlfluff([...PARSE_ARGS, dir]);
     return collectFailures(stdout, stderr, statements);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,9 @@
 //   - every stream is read by exactly one task, whose WHEN waits on that stream;
 //   - every task and alert is resumed after its last CREATE;
 //   - account-level statements live only in 00_account.sql (and the teardown);
+//   - no correlated subquery outside WHERE: Snowflake rejects them there
+//     (https://docs.snowflake.com/en/user-guide/querying-subqueries) while DuckDB accepts them, so
+//     the executed suite could not notice;
 //   - each script first switches to its role; the teardown drops exactly the account-level
 //     objects the deploy created (everything else lives in the dropped database).
 // It relies on the house rule that every object is written fully qualified as <database>.SCHEMA.NAME
@@ -182,6 +185,70 @@ export function checkTeardown(scripts: ScriptSet): string[] {
   return problems;
 }
 
+const CLAUSE = /\b(SELECT|FROM|JOIN|WHERE|HAVING|ON|GROUP BY|ORDER BY|QUALIFY|USING|SET|VALUES|WITH|UNION|THEN|WHEN)\b/g;
+const NOT_AN_ALIAS = new Set(['AS', 'ON', 'WHERE', 'JOIN', 'LEFT', 'RIGHT', 'INNER', 'FULL', 'CROSS', 'GROUP', 'ORDER', 'QUALIFY', 'UNION', 'LIMIT', 'USING', 'WHEN', 'SET']);
+
+/** Code with strings blanked and VARIANT paths (`record:a.b`) removed, so neither looks like `alias.column`. */
+function subqueryText(code: string): string {
+  return code.toUpperCase().replace(/'(?:[^']|'')*'/g, "''").replace(/(?<=[A-Z0-9_)\]]):(?!:)[A-Z_][A-Z0-9_.]*/g, '');
+}
+
+/** Table and column aliases a piece of SQL defines (`AS x`, `FROM t x`, `JOIN t x`). */
+function definedAliases(text: string): Set<string> {
+  const aliases = new Set<string>();
+  for (const m of text.matchAll(/\bAS\s+([A-Z_][A-Z0-9_]*)/g)) aliases.add(m[1] as string);
+  for (const m of text.matchAll(/\b(?:FROM|JOIN)\s+[A-Z0-9_$.]+\s+([A-Z_][A-Z0-9_]*)/g)) {
+    if (!NOT_AN_ALIAS.has(m[1] as string)) aliases.add(m[1] as string);
+  }
+  return aliases;
+}
+
+/** Index of the ')' closing the '(' at `open`, or the text length. */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i += 1) {
+    if (text[i] === '(') depth += 1;
+    else if (text[i] === ')' && (depth -= 1) === 0) return i;
+  }
+  return text.length;
+}
+
+/** The last clause keyword of the query that contains position `at`, ignoring nested parentheses. */
+function clauseAt(text: string, at: number): string {
+  let depth = 0;
+  let start = 0;
+  for (let i = at - 1; i >= 0; i -= 1) {
+    if (text[i] === ')') depth += 1;
+    else if (text[i] === '(' && (depth -= 1) < 0) {
+      if (/^\(\s*(SELECT|WITH)\b/.test(text.slice(i))) { start = i + 1; break; }
+      depth = 0;
+    }
+  }
+  const scope = text.slice(start, at).replace(/\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)/g, ' ');
+  return [...scope.matchAll(CLAUSE)].pop()?.[1] ?? 'SELECT';
+}
+
+/** Subqueries that use an alias of an enclosing query (correlated) anywhere but in a WHERE clause. */
+export function checkCorrelatedSubqueries(statements: SqlStatement[]): string[] {
+  const problems: string[] = [];
+  for (const statement of statements) {
+    const text = subqueryText(statement.code);
+    for (const m of text.matchAll(/\(\s*(?:SELECT|WITH)\b/g)) {
+      const end = closingParen(text, m.index);
+      const inner = text.slice(m.index, end + 1);
+      const outer = definedAliases(text.slice(0, m.index) + text.slice(end + 1));
+      const own = definedAliases(inner);
+      const used = [...inner.matchAll(/\b([A-Z_][A-Z0-9_]*)\.[A-Z_]/g)].map((u) => u[1] as string);
+      const correlated = [...new Set(used.filter((q) => outer.has(q) && !own.has(q)))];
+      const clause = clauseAt(text, m.index);
+      if (correlated.length > 0 && clause !== 'WHERE') {
+        problems.push(problem(statement, `correlated subquery (uses ${correlated.join(', ')} of the outer query) in ${clause}; Snowflake allows correlated subqueries only in WHERE: rewrite it as a join`));
+      }
+    }
+  }
+  return problems;
+}
+
 /** Every check above; an empty list means the script set passes. */
 export function analyzeScripts(scripts: ScriptSet): string[] {
   return [
@@ -189,6 +256,7 @@ export function analyzeScripts(scripts: ScriptSet): string[] {
     ...checkReferencesDefinedEarlier(scripts.deploy, scripts.database),
     ...checkStreamsHaveOneTask(scripts.deploy, scripts.database),
     ...checkTasksAndAlertsResumed(scripts.deploy),
+    ...checkCorrelatedSubqueries(scripts.deploy),
     ...checkAccountLevelIsolated(scripts),
     ...checkRoles(scripts),
     ...checkTeardown(scripts),

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   analyzeScripts,
+  checkCorrelatedSubqueries,
   checkCreateRules,
   checkReferencesDefinedEarlier,
   checkStreamsHaveOneTask,
@@ -11,6 +12,7 @@ import {
   findCreates,
   type ScriptSet,
 } from './static-analysis.ts';
+import { checkKeyDerivedCustomer, checkRoleGrants } from './policy-checks.ts';
 import { loadScripts, renderedStatements, SAMPLE_VARIABLES, splitStatements, TEARDOWN_FILE } from './sql-scripts.ts';
 
 function realScripts(): ScriptSet {
@@ -28,6 +30,14 @@ describe('sql/ static checks', () => {
   it('finds no problem in the real scripts', () => {
     const problems = analyzeScripts(realScripts());
     expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it('takes the customer from the S3 key in every merge and grants the operator and monitor nothing that reads or writes data', () => {
+    const { deploy, database } = realScripts();
+    const problems = [...checkKeyDerivedCustomer(deploy, database), ...checkRoleGrants(deploy, database)];
+    expect(problems, problems.join('\n')).toEqual([]);
+    const guarded = deploy.filter((s) => /^CREATE OR REPLACE (TASK|VIEW \S+\.CURATED\.AGENT_CYCLES)/i.test(s.code));
+    expect(guarded).toHaveLength(5);
   });
 
   it('sees the objects the pipeline is made of', () => {
@@ -108,6 +118,53 @@ describe('the checks catch broken scripts', () => {
       expect.stringContaining('teardown may only USE ROLE and DROP'),
       'teardown does not drop ROLE D_OWNER, which the deploy creates',
       'teardown drops ROLE D_OTHER, which the deploy does not create',
+    ]);
+  });
+
+  it('rejects a correlated subquery outside WHERE and accepts one inside WHERE (the old FRESHNESS shape)', () => {
+    const problems = checkCorrelatedSubqueries(statements(`
+      CREATE OR REPLACE VIEW D.M.F AS
+      WITH announced AS (SELECT a.customer_id, a.location_id FROM D.C.A AS a)
+      SELECT e.customer_id,
+          e.location_id IN (SELECT x.location_id FROM announced AS x WHERE x.customer_id = e.customer_id) AS announced_by_agent
+      FROM D.C.E AS e;
+      SELECT l.id FROM D.C.L AS l JOIN D.C.K AS k ON k.id = (SELECT MAX(z.id) FROM D.C.Z AS z WHERE z.k = l.id);
+      SELECT COALESCE((SELECT MAX(z.v) FROM D.C.Z z WHERE z.k = l.id), 0) FROM D.C.L l;
+      SELECT l.id FROM D.C.L AS l WHERE EXISTS (SELECT 1 FROM D.C.Z AS z WHERE z.k = l.id) AND l.id IN (SELECT y.id FROM D.C.Y AS y);
+      SELECT (SELECT MAX(z.v) FROM D.C.Z AS z) AS newest, l.record:a.b::STRING FROM D.C.L AS l;
+    `));
+    expect(problems).toEqual([
+      expect.stringMatching(/uses E of the outer query\) in SELECT; .*rewrite it as a join/),
+      expect.stringContaining('uses L of the outer query) in ON'),
+      expect.stringContaining('uses L of the outer query) in SELECT'),
+    ]);
+  });
+
+  it('rejects a merge that trusts the record customer_id, and the grants issue 8 removed', () => {
+    const key = "NULLIF(SPLIT_PART(SPLIT_PART(file_name, 'customer=', 2), '/', 1), '')";
+    const merges = checkKeyDerivedCustomer(statements(`
+      CREATE OR REPLACE TASK D.PIPELINE.T AS MERGE INTO D.CURATED.X AS t USING (SELECT record:customer_id::STRING AS customer_id FROM D.PIPELINE.S) AS s ON t.c = s.c WHEN NOT MATCHED THEN INSERT (c) VALUES (s.c);
+      CREATE OR REPLACE TASK D.PIPELINE.U AS MERGE INTO D.CURATED.X AS t USING (SELECT ${key} AS customer_id, record:customer_id::STRING AS record_customer_id FROM D.PIPELINE.S) AS s ON t.c = s.c WHEN NOT MATCHED THEN INSERT (c) VALUES (s.c);
+      CREATE OR REPLACE VIEW D.CURATED.V AS SELECT record:customer_id::STRING AS customer_id FROM D.RAW.RECORDS;
+      CREATE OR REPLACE VIEW D.MONITORING.M AS SELECT record:customer_id::STRING AS customer_id FROM D.RAW.RECORDS;
+    `), 'D');
+    expect(merges).toEqual([
+      expect.stringMatching(/^bad\.sql:2 CREATE OR REPLACE TASK D\.PIPELINE\.T .*takes customer_id from the record/),
+      expect.stringMatching(/^bad\.sql:4 CREATE OR REPLACE VIEW D\.CURATED\.V .*takes customer_id from the record/),
+    ]);
+    const grants = checkRoleGrants(statements(`
+      GRANT USAGE ON STAGE D.RAW.LANDING TO ROLE D_OPERATOR;
+      GRANT INSERT ON TABLE D.RAW.RECORDS TO ROLE D_OPERATOR;
+      GRANT OPERATE ON PIPE D.RAW.RECORDS_PIPE TO ROLE D_OPERATOR;
+      GRANT SELECT ON TABLE D.RAW.RECORDS TO ROLE D_MONITOR;
+      GRANT SELECT ON VIEW D.CURATED.WEATHER_VALUES TO ROLE D_MONITOR;
+      GRANT SELECT ON VIEW D.MONITORING.PROBLEMS TO ROLE D_MONITOR;
+    `), 'D');
+    expect(grants).toEqual([
+      expect.stringContaining("forbidden grant to D_OPERATOR: USAGE on the stage reads every customer's raw files"),
+      expect.stringContaining('forbidden grant to D_OPERATOR: writing tables'),
+      expect.stringContaining('forbidden grant to D_MONITOR: the monitoring role reads no data'),
+      expect.stringContaining('forbidden grant to D_MONITOR: the monitoring role reads MONITORING views only'),
     ]);
   });
 });
