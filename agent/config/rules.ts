@@ -7,6 +7,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import type { AgentConfig } from './types.ts';
 import { checkFolderWritable, errorCode } from './folders.ts';
 import { scanIni } from './ini-lines.ts';
+import { rolesAnywhereRules } from './roles-anywhere-rules.ts';
 
 export interface RuleProblem {
   severity: 'error' | 'warning';
@@ -84,6 +85,7 @@ export const rules: ConfigRule[] = [
         ? warning('locations', `${config.locations.length} locations need ${Math.ceil(config.locations.length / MAX_LOCATIONS_PER_REQUEST)} requests per cycle (Open-Meteo allows ${MAX_LOCATIONS_PER_REQUEST} per request) and use up the free API's daily call budget quickly; consider fewer locations or a commercial plan`)
         : none,
   },
+  ...rolesAnywhereRules,
 ];
 
 async function folderProblem(where: string, dir: string): Promise<RuleProblem[]> {

@@ -5,6 +5,7 @@ import { createLogger, type AgentLogger } from '../log/logger.ts';
 import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
+import { createRolesAnywhereCredentials } from '../sinks/s3/roles-anywhere/index.ts';
 import { createSpool, type Spool } from '../spool/spool.ts';
 import { createStatusStore, type StatusStore } from '../state/status-store.ts';
 import { AGENT_VERSION, agentIdentity } from '../version.ts';
@@ -41,7 +42,12 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   });
 
   let credentials;
-  if (config.s3.credentialsFile) {
+  let rolesAnywhereHandler: { destroy(): void } | undefined;
+  if (config.rolesAnywhere) {
+    const rolesAnywhere = await createRolesAnywhereCredentials(config.rolesAnywhere, config.network, logger.child('roles-anywhere'));
+    credentials = rolesAnywhere.provider;
+    rolesAnywhereHandler = rolesAnywhere.requestHandler;
+  } else if (config.s3.credentialsFile) {
     const loaded = await loadCredentialsFile(config.s3.credentialsFile);
     credentials = loaded.credentials;
     for (const warning of loaded.warnings) logger.child('s3').warn(warning, { file: config.s3.credentialsFile });
@@ -71,6 +77,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
     },
     async close() {
       sink.destroy();
+      rolesAnywhereHandler?.destroy();
       await dispatcher.close();
       await logger.close();
     },

@@ -14,6 +14,7 @@ import type { Logger } from '../../log/logger.ts';
 import { registerSecret } from '../../log/redact.ts';
 import { classifyS3Error, endpointHost, type S3ErrorContext } from './classify-error.ts';
 import type { S3Credentials } from './credentials-file.ts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 export { classifyS3Error, type S3ErrorContext } from './classify-error.ts';
 export { loadCredentialsFile, type S3Credentials } from './credentials-file.ts';
@@ -33,8 +34,9 @@ export interface S3SinkOptions {
   /** Longest one HTTP attempt may take (default 60). The whole upload, SDK retries included, gets
    *  MAX_ATTEMPTS times this. */
   timeoutSeconds?: number;
-  /** From loadCredentialsFile; when absent the AWS default chain (env, profile, instance role). */
-  credentials?: S3Credentials;
+  /** From loadCredentialsFile, or a provider that refreshes (IAM Roles Anywhere, roles-anywhere/);
+   *  when absent the AWS default chain (env, profile, instance role). */
+  credentials?: S3Credentials | AwsCredentialIdentityProvider;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -51,7 +53,7 @@ export function createS3Sink(options: S3SinkOptions): S3Sink {
     prefix: config.prefix,
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    ...(options.credentials && config.credentialsFile ? { credentialsFile: config.credentialsFile } : {}),
+    ...(options.credentials && typeof options.credentials !== 'function' && config.credentialsFile ? { credentialsFile: config.credentialsFile } : {}),
   };
   logger.debug('S3 sink ready.', { bucket: config.bucket, region: config.region, endpoint: endpointHost(context) });
 
@@ -85,7 +87,7 @@ export function createS3Sink(options: S3SinkOptions): S3Sink {
 
 function buildClientConfig(options: S3SinkOptions, timeoutMs: number): S3ClientConfig {
   const { config, credentials } = options;
-  if (credentials) {
+  if (credentials && typeof credentials !== 'function') {
     // Second line of defence: loadCredentialsFile registers them too, but callers may build these.
     registerSecret(credentials.secretAccessKey.reveal());
     registerSecret(credentials.sessionToken?.reveal());
@@ -100,7 +102,8 @@ function buildClientConfig(options: S3SinkOptions, timeoutMs: number): S3ClientC
     followRegionRedirects: false,
     maxAttempts: MAX_ATTEMPTS,
     requestHandler,
-    ...(credentials
+    ...(typeof credentials === 'function' ? { credentials } : {}),
+    ...(credentials && typeof credentials !== 'function'
       ? {
           credentials: {
             accessKeyId: credentials.accessKeyId,
