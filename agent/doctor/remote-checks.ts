@@ -13,7 +13,7 @@ import { SinkError, type SourceErrorKind } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { createNodeHttpHandler } from '../net/index.ts';
 import { createOpenMeteoSource } from '../sources/open-meteo/index.ts';
-import { createS3Sink, type S3Credentials } from '../sinks/s3/sink.ts';
+import { createS3Sink, type S3SinkOptions } from '../sinks/s3/sink.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { fail, pass, warn, type CheckResult } from './types.ts';
 
@@ -54,7 +54,7 @@ export async function checkOpenMeteoCall(config: AgentConfig, dispatcher: Dispat
   return make(id, title, detail, SOURCE_FIXES[error.kind]);
 }
 
-export async function checkS3Canary(config: AgentConfig, credentials: S3Credentials | undefined, s3Url: string, logger: Logger, now: Date): Promise<CheckResult> {
+export async function checkS3Canary(config: AgentConfig, credentials: S3SinkOptions['credentials'], s3Url: string, logger: Logger, now: Date): Promise<CheckResult> {
   const id = 's3.canary';
   const title = 'S3: canary upload (PutObject)';
   const key = canaryKey(config, now);

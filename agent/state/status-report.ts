@@ -2,6 +2,7 @@
 // whether an agent process holds the lock). No secrets: the state holds none, and the report
 // shows paths, ids, counts, times and error codes only.
 import type { AgentConfig } from '../config/types.ts';
+import { describeCertificate, type CertificateStatus } from '../sinks/s3/roles-anywhere/certificate-status.ts';
 import { createSpool } from '../spool/spool.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { findLockOwner, type LockOwner } from './instance-lock.ts';
@@ -19,6 +20,8 @@ export interface StatusReport {
   lastDrain: AgentState['lastDrain'] | null;
   dump: { files: number; bytes: number; oldestAt: string | null; unrecognised: string[]; filesWithFailures: number };
   lastError: AgentState['lastError'] | null;
+  /** IAM Roles Anywhere sites only: the site certificate and its expiry. */
+  certificate?: CertificateStatus;
 }
 
 export async function buildStatusReport(config: AgentConfig): Promise<StatusReport> {
@@ -52,6 +55,7 @@ export async function buildStatusReport(config: AgentConfig): Promise<StatusRepo
       filesWithFailures: Object.keys(state.dumpFailures).length,
     },
     lastError: state.lastError ?? null,
+    ...(config.rolesAnywhere ? { certificate: await describeCertificate(config.rolesAnywhere, config.file, new Date()) } : {}),
   };
 }
 
@@ -80,6 +84,11 @@ export function formatStatusReport(report: StatusReport): string {
     (dump.unrecognised.length ? `; ${dump.unrecognised.length} unrecognised file(s) left alone: ${dump.unrecognised.slice(0, 5).join(', ')}` : ''));
   const error = report.lastError;
   lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${error.component} ${error.errorClass}: ${error.message}${error.hint ? `\n              Fix: ${error.hint}` : ''}` : 'none'}`);
+  const certificate = report.certificate;
+  if (certificate) {
+    const label = { ok: 'ok', warn: 'WARN', fail: 'FAIL' }[certificate.level];
+    lines.push(`Certificate:  ${label}: ${certificate.detail}${certificate.fix ? `\n              Fix: ${certificate.fix}` : ''}`);
+  }
   lines.push('Locations:');
   for (const location of report.locations) {
     lines.push(`  ${location.id.padEnd(20)} last success ${age(location.lastSuccessAt, now)}; last failure ${location.lastFailureAt ? `${age(location.lastFailureAt, now)} (${location.lastError})` : 'never'}`);
