@@ -13,6 +13,7 @@ import { SinkError, type SourceErrorKind } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { createNodeHttpHandler } from '../net/index.ts';
 import { createOpenMeteoSource } from '../sources/open-meteo/index.ts';
+import { describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
 import { createS3Sink, type S3SinkOptions } from '../sinks/s3/sink.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { fail, pass, warn, type CheckResult } from './types.ts';
@@ -59,7 +60,8 @@ export async function checkS3Canary(config: AgentConfig, credentials: S3SinkOpti
   const title = 'S3: canary upload (PutObject)';
   const key = canaryKey(config, now);
   const requestHandler = await createNodeHttpHandler(config.network, s3Url, { requestTimeoutMs: CANARY_TIMEOUT_SECONDS * 1000, connectionTimeoutMs: 10_000 });
-  const sink = createS3Sink({ config: config.s3, logger, requestHandler, timeoutSeconds: CANARY_TIMEOUT_SECONDS, ...(credentials ? { credentials } : {}) });
+  const credentialsSource = config.rolesAnywhere ? describeRolesAnywhereSource(config.rolesAnywhere) : undefined;
+  const sink = createS3Sink({ config: config.s3, logger, requestHandler, timeoutSeconds: CANARY_TIMEOUT_SECONDS, ...(credentials ? { credentials } : {}), ...(credentialsSource ? { credentialsSource } : {}) });
   const body = Buffer.from(`${JSON.stringify({ record_type: 'doctor_canary', customer_id: config.customer.id, host: hostname(), agent_version: AGENT_VERSION, at: now.toISOString() })}\n`);
   try {
     await sink.upload(key, body);

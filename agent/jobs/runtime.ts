@@ -5,7 +5,7 @@ import { createLogger, type AgentLogger } from '../log/logger.ts';
 import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
-import { createRolesAnywhereCredentials } from '../sinks/s3/roles-anywhere/index.ts';
+import { createRolesAnywhereCredentials, describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
 import { createSpool, type Spool } from '../spool/spool.ts';
 import { createStatusStore, type StatusStore } from '../state/status-store.ts';
 import { AGENT_VERSION, agentIdentity } from '../version.ts';
@@ -43,10 +43,12 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
 
   let credentials;
   let rolesAnywhereHandler: { destroy(): void } | undefined;
+  let credentialsSource: string | undefined;
   if (config.rolesAnywhere) {
     const rolesAnywhere = await createRolesAnywhereCredentials(config.rolesAnywhere, config.network, logger.child('roles-anywhere'));
     credentials = rolesAnywhere.provider;
     rolesAnywhereHandler = rolesAnywhere.requestHandler;
+    credentialsSource = describeRolesAnywhereSource(config.rolesAnywhere);
   } else if (config.s3.credentialsFile) {
     const loaded = await loadCredentialsFile(config.s3.credentialsFile);
     credentials = loaded.credentials;
@@ -57,7 +59,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   await spool.prepare();
   const store = createStatusStore(config.storage.dir, AGENT_VERSION);
   const source = createOpenMeteoSource({ config: config.openMeteo, logger: logger.child('open-meteo'), dispatcher });
-  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, ...(credentials ? { credentials } : {}) });
+  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, ...(credentials ? { credentials } : {}), ...(credentialsSource ? { credentialsSource } : {}) });
   const identity = agentIdentity();
 
   return {

@@ -19,6 +19,8 @@ export interface S3ErrorContext {
   endpoint?: string;
   /** `s3.credentials_file` when the keys came from it; else the AWS default chain was used. */
   credentialsFile?: string;
+  /** Names the credential source when it is neither of those (IAM Roles Anywhere). */
+  credentialsSource?: string;
 }
 
 const NETWORK_CODES = new Set([
@@ -235,6 +237,7 @@ export function endpointHost(context: S3ErrorContext): string {
 }
 
 function credentialsSource(context: S3ErrorContext): string {
+  if (context.credentialsSource) return context.credentialsSource;
   return context.credentialsFile
     ? `the credentials file ${context.credentialsFile} (s3.credentials_file)`
     : 'the AWS default credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the default profile, or the instance role)';

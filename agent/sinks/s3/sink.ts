@@ -37,6 +37,8 @@ export interface S3SinkOptions {
   /** From loadCredentialsFile, or a provider that refreshes (IAM Roles Anywhere, roles-anywhere/);
    *  when absent the AWS default chain (env, profile, instance role). */
   credentials?: S3Credentials | AwsCredentialIdentityProvider;
+  /** How error hints name a provider's credentials, e.g. the Roles Anywhere role. */
+  credentialsSource?: string;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -54,6 +56,7 @@ export function createS3Sink(options: S3SinkOptions): S3Sink {
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(options.credentials && typeof options.credentials !== 'function' && config.credentialsFile ? { credentialsFile: config.credentialsFile } : {}),
+    ...(options.credentialsSource ? { credentialsSource: options.credentialsSource } : {}),
   };
   logger.debug('S3 sink ready.', { bucket: config.bucket, region: config.region, endpoint: endpointHost(context) });
 

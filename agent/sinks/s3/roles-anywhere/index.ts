@@ -12,6 +12,11 @@ import { createRolesAnywhereProvider, type RolesAnywhereProvider } from './provi
 export { createRolesAnywhereProvider, REFRESH_MARGIN_MS, type RolesAnywhereProvider } from './provider.ts';
 export { certificateExpiry, EXPIRY_WARNING_DAYS, readCertificates, subjectCommonName } from './identity.ts';
 
+/** How S3 error hints name these credentials (AccessDenied: the role's policy and the certificate CN). */
+export function describeRolesAnywhereSource(config: RolesAnywhereConfig): string {
+  return `the IAM Roles Anywhere role ${config.roleArn} (its policy sql/aws/roles-anywhere-put-policy.json allows customer=<certificate CN>/ only; the CN must be [customer] id)`;
+}
+
 /** The provider for the S3 client and the handler it sends CreateSession through (destroy it at shutdown). */
 export async function createRolesAnywhereCredentials(
   config: RolesAnywhereConfig,

@@ -13,6 +13,7 @@ import { redactText } from '../../../../agent/log/redact.ts';
 import { createNodeHttpHandler } from '../../../../agent/net/index.ts';
 import { createSession } from '../../../../agent/sinks/s3/roles-anywhere/create-session.ts';
 import { readSigningIdentity } from '../../../../agent/sinks/s3/roles-anywhere/identity.ts';
+import { describeRolesAnywhereSource } from '../../../../agent/sinks/s3/roles-anywhere/index.ts';
 import { createRolesAnywhereProvider } from '../../../../agent/sinks/s3/roles-anywhere/provider.ts';
 import { createS3Sink, type S3Sink } from '../../../../agent/sinks/s3/sink.ts';
 import { createListLogger } from '../../../helpers/list-logger.ts';
@@ -77,6 +78,7 @@ function sinkWith(config: RolesAnywhereConfig): { sink: S3Sink; provider: Return
     config: { bucket: BUCKET, region: s3.region, prefix: 'raw/', endpoint: s3.endpoint, retrySchedule: '*/5 * * * *' },
     logger,
     credentials: provider,
+    credentialsSource: describeRolesAnywhereSource(config),
   });
   sinks.push(sink);
   return { sink, provider };
@@ -144,7 +146,10 @@ describe('IAM Roles Anywhere credentials for the S3 sink', () => {
 
   it("lets a site write only under its own customer=<CN>/ (the principal-tag policy, simulated by the S3 stand-in)", async () => {
     const { sink } = sinkWith(settings(await siteFiles(await ca.issue('CN=acme, OU=datapipe-agent'))));
-    expect((await uploadError(sink, keyFor('beta'))).code).toBe('AccessDenied');
+    const denied = await uploadError(sink, keyFor('beta'));
+    expect(denied.code).toBe('AccessDenied');
+    expect(denied.hint).toContain(`the IAM Roles Anywhere role ${ra.roleArn}`);
+    expect(denied.hint).toContain('customer=<certificate CN>/');
     await sink.upload(keyFor('acme'), BODY);
   });
 
