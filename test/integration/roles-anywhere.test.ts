@@ -5,9 +5,10 @@
 // it has. The stand-ins verify the X.509 signature and SigV4 with the session token for real.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../agent/cli/exit-codes.ts';
-import { BUCKET, readLogs, recordsInBucket, runCli, type Site } from '../helpers/agent-site.ts';
+import { once as onceEvent } from 'node:events';
+import { BUCKET, readLogs, recordsInBucket, runCli, startCli, waitFor, type Site } from '../helpers/agent-site.ts';
 import { startOpenMeteoStub, type OpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startRolesAnywhereServer, type TestRolesAnywhereServer } from '../helpers/roles-anywhere-server.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
@@ -24,9 +25,11 @@ let openMeteo: OpenMeteoStub;
 // No AWS keys from the environment: only Roles Anywhere credentials can work.
 const env = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
 
+let sessionLifetimeMs: number | undefined;
+
 beforeEach(async () => {
   ca = await createTestCa();
-  ra = await startRolesAnywhereServer({ trustAnchors: [ca.certificate], region: 'us-east-1' });
+  ra = await startRolesAnywhereServer({ trustAnchors: [ca.certificate], region: 'us-east-1', ...(sessionLifetimeMs ? { sessionLifetimeMs } : {}) });
   s3 = await startS3Server({
     buckets: [BUCKET],
     credentials: { accessKeyId: 'AKIANOBODYHASTHIS001', secretAccessKey: 'unused-static-secret-0000' },
@@ -44,13 +47,13 @@ afterEach(async () => {
   await ra.close();
 });
 
-async function createRolesAnywhereSite(): Promise<Site & { keyFile: string; certFile: string; csrFile: string }> {
+async function createRolesAnywhereSite(schedule = '*/15 * * * *'): Promise<Site & { keyFile: string; certFile: string; csrFile: string }> {
   const dir = await tempDir();
   const configFile = join(dir, 'config.ini');
   await writeFile(configFile, [
     '[customer]', 'id = acme-001', '',
     '[locations]', 'helsinki = 60.1695, 24.9354, Helsinki', '',
-    '[open_meteo]', `url = ${openMeteo.url}`, 'variables = temperature_2m, is_day', 'jitter_seconds = 0', 'timeout_seconds = 5', '',
+    '[open_meteo]', `url = ${openMeteo.url}`, 'variables = temperature_2m, is_day', `schedule = ${schedule}`, 'jitter_seconds = 0', 'timeout_seconds = 5', '',
     '[s3]', `bucket = ${BUCKET}`, `region = ${s3.region}`, 'prefix = raw/', `endpoint = ${s3.endpoint}`, '',
     '[roles_anywhere]', 'certificate_file = ./pki/site.crt', 'private_key_file = ./pki/site.key',
     `trust_anchor_arn = ${ra.trustAnchorArn}`, `profile_arn = ${ra.profileArn}`, `role_arn = ${ra.roleArn}`,
@@ -60,6 +63,17 @@ async function createRolesAnywhereSite(): Promise<Site & { keyFile: string; cert
   ].join('\n'));
   const pki = join(dir, 'pki');
   return { dir, configFile, storageDir: join(dir, 'var'), logDir: join(dir, 'var', 'logs'), keyFile: join(pki, 'site.key'), certFile: join(pki, 'site.crt'), csrFile: join(pki, 'site.csr') };
+}
+
+/** Objects in the bucket whose cycle started after `ms` (the cycle time is in the file name). */
+async function uploadsAfter(ms: number): Promise<number> {
+  const objects = await s3.listObjects(BUCKET);
+  return objects.filter((o) => {
+    const stamp = /_(\d{8}T\d{6})\d{0,3}Z_/.exec(o.key)?.[1];
+    if (!stamp) return false;
+    const at = Date.UTC(+stamp.slice(0, 4), +stamp.slice(4, 6) - 1, +stamp.slice(6, 8), +stamp.slice(9, 11), +stamp.slice(11, 13), +stamp.slice(13, 15));
+    return at > ms;
+  }).length;
 }
 
 function expectNoSecrets(...texts: string[]): void {
@@ -72,6 +86,36 @@ function expectNoSecrets(...texts: string[]): void {
 }
 
 describe('IAM Roles Anywhere end to end', () => {
+  describe('with 4-second sessions', () => {
+    beforeAll(() => {
+      sessionLifetimeMs = 4_000;
+    });
+    afterAll(() => {
+      sessionLifetimeMs = undefined;
+    });
+
+    it('run keeps uploading across session expiries: each new session is issued before the last one expires', async () => {
+      const site = await createRolesAnywhereSite('*/1 * * * * *');
+      expect((await runCli(['enroll', '-c', site.configFile], { env })).code).toBe(ExitCode.ok);
+      await writeFile(site.certFile, await ca.signCsr(await readFile(site.csrFile, 'utf8')));
+      const child = startCli(['run', '-c', site.configFile], { env });
+      try {
+        await waitFor(() => ra.issued.length >= 3, 30_000, 'three Roles Anywhere sessions');
+        const firstExpiry = ra.issued[0]!.expiration.getTime();
+        await waitFor(async () => (await uploadsAfter(firstExpiry + 500)) > 0, 30_000, 'an upload after the first session expired');
+      } finally {
+        child.kill('SIGTERM');
+        await onceEvent(child, 'close');
+      }
+      for (const [index, session] of ra.issued.entries()) {
+        if (index > 0) expect(session.issuedAt.getTime()).toBeLessThan(ra.issued[index - 1]!.expiration.getTime());
+      }
+      const logs = await readLogs(site);
+      expect(logs).not.toMatch(/ExpiredToken|CertificateExpired|RolesAnywhere[A-Z]/);
+      expectNoSecrets(logs);
+    });
+  });
+
   it('enroll -> CA signs the CSR -> once uploads with temporary credentials -> status and doctor report the certificate', async () => {
     const site = await createRolesAnywhereSite();
     const enroll = await runCli(['enroll', '-c', site.configFile], { env });
