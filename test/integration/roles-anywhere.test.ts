@@ -168,6 +168,20 @@ describe('IAM Roles Anywhere end to end', () => {
     expectNoSecrets(enroll.stdout, once.stdout, status.stdout, doctor.stdout, again.stdout, await readLogs(site));
   });
 
+  it('enroll without [roles_anywhere], or with another config error, says what to fix and exits 2', async () => {
+    const site = await createRolesAnywhereSite();
+    const text = await readFile(site.configFile, 'utf8');
+    await writeFile(site.configFile, text.slice(0, text.indexOf('[roles_anywhere]')) + text.slice(text.indexOf('[storage]')));
+    const missing = await runCli(['enroll', '-c', site.configFile], { env });
+    expect(missing.code).toBe(ExitCode.invalidConfig);
+    expect(missing.stderr).toContain('roles_anywhere: the section is missing; add [roles_anywhere] with certificate_file');
+    await writeFile(site.configFile, text.replace('id = acme-001', 'id = acme 001'));
+    const invalid = await runCli(['enroll', '-c', site.configFile], { env });
+    expect(invalid.code).toBe(ExitCode.invalidConfig);
+    expect(invalid.stderr).toContain("customer.id: 'acme 001' is not a valid id");
+    await expect(stat(site.keyFile)).rejects.toThrow(/ENOENT/);
+  });
+
   it('warns 30 days before the certificate expires and fails, with what to do, once it has; data waits in the dump', async () => {
     const site = await createRolesAnywhereSite();
     expect((await runCli(['enroll', '-c', site.configFile], { env })).code).toBe(ExitCode.ok);

@@ -141,6 +141,14 @@ describe('IAM Roles Anywhere credentials for the S3 sink', () => {
     });
     sinks.push(stale);
     expect((await uploadError(stale, keyFor('acme', 4))).code).toBe('ExpiredToken');
+    // The S3 stand-in checks the token too: the live session's key and secret with the old token.
+    const mixed = createS3Sink({
+      config: { bucket: BUCKET, region: s3.region, prefix: 'raw/', endpoint: s3.endpoint, retrySchedule: '*/5 * * * *' },
+      logger,
+      credentials: { accessKeyId: second!.accessKeyId, secretAccessKey: new Secret(second!.secretAccessKey), sessionToken: new Secret(first!.sessionToken) },
+    });
+    sinks.push(mixed);
+    expect((await uploadError(mixed, keyFor('acme', 5))).code).toBe('InvalidToken');
     expect((await s3.listObjects(BUCKET)).map((o) => o.key)).toHaveLength(3);
   });
 
