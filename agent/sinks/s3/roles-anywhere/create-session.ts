@@ -104,7 +104,8 @@ function describeRefusal(status: number, errorType: string | undefined, text: st
 function serverMessage(text: string): string {
   let message: unknown;
   try {
-    message = (JSON.parse(text) as { message?: unknown; Message?: unknown }).message ?? (JSON.parse(text) as { Message?: unknown }).Message;
+    const parsed = JSON.parse(text) as { message?: unknown; Message?: unknown };
+    message = parsed.message ?? parsed.Message;
   } catch {
     return '';
   }
