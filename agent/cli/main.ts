@@ -103,6 +103,12 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
   ).option('-o, --output <file>', 'where to write the zip (default: datapipe-support-<host>-<time>.zip in the current folder)')
     .option('--days <n>', 'days of logs to include', '3');
 
+  register('enroll', 'IAM Roles Anywhere: create the private key on this server and a CSR for the company CA',
+    example('datapipe-agent enroll -c /etc/datapipe-agent/config.ini'),
+    async (options: { config: string; keyType: 'ec' | 'rsa' }) =>
+      (await import('./commands/enroll.ts')).runEnroll(options.config, { keyType: options.keyType }),
+  ).addOption(new Option('--key-type <type>', 'key to create: ec (P-256) or rsa (2048 bits)').choices(['ec', 'rsa']).default('ec'));
+
   registerServiceCommands(program, setExitCode);
   return program;
 }

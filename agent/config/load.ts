@@ -21,7 +21,8 @@ import { describeAlternatives } from './suggest.ts';
 export { checkFolderWritable } from './folders.ts';
 
 /** Never throws for config problems; returns every problem found (errors and warnings), sorted by line. */
-export async function validateConfigFile(file: string): Promise<{ config?: AgentConfig; problems: ConfigProblem[] }> {
+/** `tolerate`: errors a command can live with (enroll creates the key and certificate files). */
+export async function validateConfigFile(file: string, options: { tolerate?: (problem: ConfigProblem) => boolean } = {}): Promise<{ config?: AgentConfig; problems: ConfigProblem[] }> {
   const path = resolve(file);
   const problems = new ProblemList(path);
   const text = await readConfigText(path, problems);
@@ -34,7 +35,8 @@ export async function validateConfigFile(file: string): Promise<{ config?: Agent
   checkPlatformPaths(sections, problems);
   const config = normaliseConfig({ file: path, customerId: head.customerId ?? '', locations: head.locations, sections: shaped });
   await applyRules(config, sections, problems);
-  return problems.hasErrors() ? { problems: problems.sorted() } : { config, problems: problems.sorted() };
+  const blocking = problems.items.filter((problem) => problem.severity === 'error' && !options.tolerate?.(problem));
+  return blocking.length > 0 ? { problems: problems.sorted() } : { config, problems: problems.sorted() };
 }
 
 /** Throws ConfigError (with all problems) if there is any error; otherwise returns config + warnings. */

@@ -4,7 +4,8 @@
 import { dirname, resolve } from 'node:path';
 import { registerSecret } from '../log/redact.ts';
 import { isFreeHost } from '../sources/open-meteo/budget.ts';
-import type { AgentConfig, Location } from './types.ts';
+import type { AgentConfig, Location, RolesAnywhereConfig } from './types.ts';
+import { arnRegion } from './roles-anywhere-fields.ts';
 import { Secret } from './secret.ts';
 import type { ShapedSections } from './sections.ts';
 
@@ -20,6 +21,7 @@ export const DEFAULTS = {
   s3: { prefix: 'raw/', retry_schedule: '*/5 * * * *' },
   storage: { dir: './var', max_dump_mb: 2048 },
   logging: { level: 'info', keep_days: 30 },
+  roles_anywhere: { session_duration_seconds: 3600 },
 } as const;
 
 export interface NormaliseInput {
@@ -53,6 +55,8 @@ export function normaliseConfig(input: NormaliseInput): AgentConfig {
     registerSecret(URL.parse(sections.network.proxy)?.password || undefined);
   }
   if (sections.network?.ca_file !== undefined) config.network.caFile = resolve(base, sections.network.ca_file);
+  const rolesAnywhere = normaliseRolesAnywhere(sections.roles_anywhere, base);
+  if (rolesAnywhere) config.rolesAnywhere = rolesAnywhere;
   return config;
 }
 
@@ -84,4 +88,23 @@ function normaliseS3(section: ShapedSections['s3'], base: string): AgentConfig['
   if (section?.endpoint !== undefined) s3.endpoint = section.endpoint;
   if (section?.credentials_file !== undefined) s3.credentialsFile = resolve(base, section.credentials_file);
   return s3;
+}
+
+/** Missing required keys become '' here; the rule rolesAnywhereRequiredKeys reports them. */
+function normaliseRolesAnywhere(section: ShapedSections['roles_anywhere'], base: string): RolesAnywhereConfig | undefined {
+  if (!section || Object.keys(section).length === 0) return undefined;
+  const trustAnchorArn = section.trust_anchor_arn ?? '';
+  const region = section.region ?? arnRegion(trustAnchorArn) ?? '';
+  const config: RolesAnywhereConfig = {
+    certificateFile: section.certificate_file === undefined ? '' : resolve(base, section.certificate_file),
+    privateKeyFile: section.private_key_file === undefined ? '' : resolve(base, section.private_key_file),
+    trustAnchorArn,
+    profileArn: section.profile_arn ?? '',
+    roleArn: section.role_arn ?? '',
+    region,
+    endpoint: section.endpoint ?? `https://rolesanywhere.${region}.amazonaws.com`,
+    sessionDurationSeconds: section.session_duration_seconds ?? DEFAULTS.roles_anywhere.session_duration_seconds,
+  };
+  if (section.certificate_chain_file !== undefined) config.certificateChainFile = resolve(base, section.certificate_chain_file);
+  return config;
 }

@@ -7,7 +7,10 @@ import type { IniSection } from './ini-lines.ts';
 import type { ProblemList } from './problems.ts';
 
 /** `section.key` of every key whose value is a file or folder path. */
-export const PATH_KEYS: readonly string[] = ['storage.dir', 'logging.dir', 's3.credentials_file', 'network.ca_file'];
+export const PATH_KEYS: readonly string[] = [
+  'storage.dir', 'logging.dir', 's3.credentials_file', 'network.ca_file',
+  'roles_anywhere.certificate_file', 'roles_anywhere.private_key_file', 'roles_anywhere.certificate_chain_file',
+];
 
 const WINDOWS_PATH = /^(?:[A-Za-z]:[\\/]|\\\\)|\\/;
 const LINUX_ABSOLUTE = /^\/(?!\/)/;

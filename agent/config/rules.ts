@@ -10,6 +10,7 @@ import { AWS_REGIONS } from './aws-regions.ts';
 import { scanIni } from './ini-lines.ts';
 import { closestName } from './suggest.ts';
 import { budgetProblem, estimateSiteBudget, weightedVariables } from '../sources/open-meteo/site-budget.ts';
+import { rolesAnywhereRules } from './roles-anywhere-rules.ts';
 
 export interface RuleProblem {
   severity: 'error' | 'warning';
@@ -84,6 +85,7 @@ export const rules: ConfigRule[] = [
         ? warning('locations', `${config.locations.length} locations need ${Math.ceil(config.locations.length / MAX_LOCATIONS_PER_REQUEST)} requests per cycle (Open-Meteo allows ${MAX_LOCATIONS_PER_REQUEST} per request) and use up the free API's daily call budget quickly; consider fewer locations or a commercial plan`)
         : none,
   },
+  ...rolesAnywhereRules,
 ];
 
 function checkRegion(region: string, endpoint: string | undefined): RuleProblem[] {
@@ -131,7 +133,7 @@ async function checkCredentialsFile(config: AgentConfig): Promise<RuleProblem[]>
 /** A credentials.ini next to the config while credentials_file is not set: the technician made
  *  the file but left the line commented out, so the agent silently uses the default chain. */
 async function checkUnusedCredentialsFile(config: AgentConfig): Promise<RuleProblem[]> {
-  if (config.s3.credentialsFile !== undefined) return none;
+  if (config.s3.credentialsFile !== undefined || config.rolesAnywhere !== undefined) return none;
   const besideConfig = join(dirname(config.file), 'credentials.ini');
   if (!(await stat(besideConfig).then((info) => info.isFile(), () => false))) return none;
   const lines = (await readFile(config.file, 'utf8')).split(/\r?\n/);

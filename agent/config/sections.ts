@@ -6,6 +6,7 @@ import * as field from './fields.ts';
 import type { IniEntry, IniSection } from './ini-lines.ts';
 import type { ProblemList } from './problems.ts';
 import { describeAlternatives } from './suggest.ts';
+import { iamRoleArn, rolesAnywhereArn } from './roles-anywhere-fields.ts';
 
 const required = (what: string) => ({ error: () => `is missing; it is required (${what})` });
 
@@ -31,6 +32,18 @@ export const sectionSchemas = {
   storage: z.object({ dir: field.pathText.optional(), max_dump_mb: field.wholeNumber(1, 1_048_576, 'MB').optional() }),
   logging: z.object({ dir: field.pathText.optional(), level: field.logLevel.optional(), keep_days: field.wholeNumber(1, 3650, 'days').optional() }),
   network: z.object({ proxy: field.proxyUrl.optional(), ca_file: field.pathText.optional() }),
+  // All optional here: required only when the section is present (rule rolesAnywhereRequiredKeys).
+  roles_anywhere: z.object({
+    certificate_file: field.pathText.optional(),
+    private_key_file: field.pathText.optional(),
+    certificate_chain_file: field.pathText.optional(),
+    trust_anchor_arn: rolesAnywhereArn('trust-anchor').optional(),
+    profile_arn: rolesAnywhereArn('profile').optional(),
+    role_arn: iamRoleArn.optional(),
+    region: field.region.optional(),
+    endpoint: field.httpUrl('the Roles Anywhere endpoint, e.g. https://rolesanywhere.eu-north-1.amazonaws.com').optional(),
+    session_duration_seconds: field.wholeNumber(900, 43200, 'seconds').optional(),
+  }),
 };
 
 type Schemas = typeof sectionSchemas;

@@ -61,6 +61,22 @@ export interface NetworkConfig {
   caFile?: string;
 }
 
+/** [roles_anywhere]: S3 credentials from IAM Roles Anywhere with the site's X.509 certificate. */
+export interface RolesAnywhereConfig {
+  /** Absolute paths. */
+  certificateFile: string;
+  privateKeyFile: string;
+  certificateChainFile?: string;
+  trustAnchorArn: string;
+  profileArn: string;
+  roleArn: string;
+  /** Signing region: set, else the trust anchor ARN's region. */
+  region: string;
+  /** https://rolesanywhere.<region>.amazonaws.com unless set. */
+  endpoint: string;
+  sessionDurationSeconds: number;
+}
+
 export interface AgentConfig {
   /** Absolute path of the config file this came from. */
   file: string;
@@ -71,4 +87,6 @@ export interface AgentConfig {
   storage: StorageConfig;
   logging: LoggingConfig;
   network: NetworkConfig;
+  /** Set when config.ini has a [roles_anywhere] section; s3.credentials_file is then not allowed. */
+  rolesAnywhere?: RolesAnywhereConfig;
 }

@@ -14,7 +14,8 @@ import { SinkError, type SourceErrorKind } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { createNodeHttpHandler, describeProxy, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource } from '../sources/open-meteo/index.ts';
-import { createS3Sink, type S3Credentials } from '../sinks/s3/sink.ts';
+import { describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
+import { createS3Sink, type S3SinkOptions } from '../sinks/s3/sink.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { fail, pass, warn, type CheckResult } from './types.ts';
 
@@ -58,13 +59,14 @@ export async function checkOpenMeteoCall(config: AgentConfig, dispatcher: Dispat
   return make(id, title, detail, SOURCE_FIXES[error.kind]);
 }
 
-export async function checkS3Canary(config: AgentConfig, credentials: S3Credentials | undefined, s3Url: string, logger: Logger, now: Date): Promise<CheckResult> {
+export async function checkS3Canary(config: AgentConfig, credentials: S3SinkOptions['credentials'], s3Url: string, logger: Logger, now: Date): Promise<CheckResult> {
   const id = 's3.canary';
   const title = 'S3: canary upload (PutObject)';
   const key = canaryKey(config, now);
   const requestHandler = await createNodeHttpHandler(config.network, s3Url, { requestTimeoutMs: CANARY_TIMEOUT_SECONDS * 1000, connectionTimeoutMs: 10_000 });
   const proxy = describeProxy(resolveProxy(s3Url, config.network));
-  const sink = createS3Sink({ config: config.s3, logger, requestHandler, proxy, timeoutSeconds: CANARY_TIMEOUT_SECONDS, ...(credentials ? { credentials } : {}) });
+  const credentialsSource = config.rolesAnywhere ? describeRolesAnywhereSource(config.rolesAnywhere) : undefined;
+  const sink = createS3Sink({ config: config.s3, logger, requestHandler, proxy, timeoutSeconds: CANARY_TIMEOUT_SECONDS, ...(credentials ? { credentials } : {}), ...(credentialsSource ? { credentialsSource } : {}) });
   const body = Buffer.from(`${JSON.stringify({ record_type: 'doctor_canary', customer_id: config.customer.id, host: hostname(), agent_version: AGENT_VERSION, at: now.toISOString() })}\n`);
   try {
     await sink.upload(key, body);

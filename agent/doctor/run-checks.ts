@@ -16,6 +16,7 @@ import { checkCaFile, checkDns, checkProxy, checkReachable, type Endpoint } from
 import { probeEndpoint, type ProbeResult } from './probe.ts';
 import { checkOpenMeteoCall, checkS3Canary } from './remote-checks.ts';
 import { checkOpenMeteoBudget } from './budget-check.ts';
+import { checkRolesAnywhere } from './roles-anywhere-check.ts';
 import { checkService } from './service-check.ts';
 import { skip, type CheckResult, type CheckStatus, type DoctorReport } from './types.ts';
 
@@ -52,7 +53,7 @@ async function checksWithConfig(config: AgentConfig, options: DoctorOptions, now
   const checks: CheckResult[] = [];
   checks.push(...(await checkFolders(config, options.serviceUser ?? LINUX.user)));
   checks.push(await checkDisk(config));
-  const credentials = await checkCredentials(config);
+  const credentials = config.rolesAnywhere ? await checkRolesAnywhere(config, SILENT, now()) : await checkCredentials(config);
   checks.push(credentials.result);
   const ca = await checkCaFile(config.network);
   checks.push(ca);
@@ -81,11 +82,12 @@ async function checksWithConfig(config: AgentConfig, options: DoctorOptions, now
     }
   }
   if (!s3Probe?.reachable || networkBroken || !credentials.usable) {
-    const why = credentials.usable ? 'S3 is not reachable (see above)' : 'the credentials file is unusable (see above)';
+    const why = credentials.usable ? 'S3 is not reachable (see above)' : 'the S3 credentials are unusable (see above)';
     checks.push(skip('s3.canary', 'S3: canary upload (PutObject)', `not tried: ${why}`));
   } else {
     checks.push(await checkS3Canary(config, credentials.credentials, s3.url, SILENT, now()));
   }
+  if ('requestHandler' in credentials) credentials.requestHandler?.destroy();
   checks.push(checkClock(readingsFrom(probes)));
   return checks;
 }

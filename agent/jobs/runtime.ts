@@ -6,6 +6,7 @@ import { createLogger, type AgentLogger } from '../log/logger.ts';
 import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
+import { createRolesAnywhereCredentials, describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
 import { createSpool, type Spool } from '../spool/spool.ts';
 import { createStatusStore, type StatusStore } from '../state/status-store.ts';
 import { AGENT_VERSION, agentIdentity } from '../version.ts';
@@ -43,7 +44,14 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   });
 
   let credentials;
-  if (config.s3.credentialsFile) {
+  let rolesAnywhereHandler: { destroy(): void } | undefined;
+  let credentialsSource: string | undefined;
+  if (config.rolesAnywhere) {
+    const rolesAnywhere = await createRolesAnywhereCredentials(config.rolesAnywhere, config.network, logger.child('roles-anywhere'));
+    credentials = rolesAnywhere.provider;
+    rolesAnywhereHandler = rolesAnywhere.requestHandler;
+    credentialsSource = describeRolesAnywhereSource(config.rolesAnywhere);
+  } else if (config.s3.credentialsFile) {
     const loaded = await loadCredentialsFile(config.s3.credentialsFile);
     credentials = loaded.credentials;
     for (const warning of loaded.warnings) logger.child('s3').warn(warning, { file: config.s3.credentialsFile });
@@ -53,7 +61,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   await spool.prepare();
   const store = createStatusStore(config.storage.dir, AGENT_VERSION);
   const source = createOpenMeteoSource({ config: config.openMeteo, logger: logger.child('open-meteo'), dispatcher, stateDir: join(config.storage.dir, 'state') });
-  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, proxy: s3Proxy, ...(credentials ? { credentials } : {}) });
+  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, proxy: s3Proxy, ...(credentials ? { credentials } : {}), ...(credentialsSource ? { credentialsSource } : {}) });
   const identity = agentIdentity();
 
   return {
@@ -73,6 +81,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
     },
     async close() {
       sink.destroy();
+      rolesAnywhereHandler?.destroy();
       await dispatcher.close();
       await logger.close();
     },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AgentConfig } from '../config/types.ts';
 import { FREE_LIMITS, readBudgetFile, useOf, type BudgetUse } from '../sources/open-meteo/budget.ts';
 import { readNoDataFile, type NoDataEntry } from '../sources/open-meteo/no-data-memory.ts';
+import { describeCertificate, type CertificateStatus } from '../sinks/s3/roles-anywhere/certificate-status.ts';
 import { createSpool } from '../spool/spool.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { findLockOwner, type LockOwner } from './instance-lock.ts';
@@ -26,6 +27,8 @@ export interface StatusReport {
   openMeteoBudget: BudgetUse | null;
   /** Locations Open-Meteo has no data for, left out until their retry time. */
   openMeteoNoData: Record<string, NoDataEntry>;
+  /** IAM Roles Anywhere sites only: the site certificate and its expiry. */
+  certificate?: CertificateStatus;
 }
 
 export async function buildStatusReport(config: AgentConfig): Promise<StatusReport> {
@@ -61,6 +64,7 @@ export async function buildStatusReport(config: AgentConfig): Promise<StatusRepo
     lastError: state.lastError ?? null,
     openMeteoBudget: config.openMeteo.callBudget === 'free' ? useOf(await readBudgetFile(join(config.storage.dir, 'state'), new Date()), FREE_LIMITS) : null,
     openMeteoNoData: await readNoDataFile(join(config.storage.dir, 'state')),
+    ...(config.rolesAnywhere ? { certificate: await describeCertificate(config.rolesAnywhere, config.file, new Date()) } : {}),
   };
 }
 
@@ -93,6 +97,11 @@ export function formatStatusReport(report: StatusReport): string {
   lines.push(`Open-Meteo:   ${budget ? `free API calls used: ${budget.minute} of ${budget.limits.minute} in the last minute, ${budget.hour} of ${budget.limits.hour} this hour, ${budget.day} of ${budget.limits.day} today (UTC)` : 'no per-address call budget (call_budget = none)'}`);
   for (const [id, entry] of Object.entries(report.openMeteoNoData)) {
     lines.push(`              no data for location ${id} since ${entry.since}; asked again after ${entry.retryAt}`);
+  }
+  const certificate = report.certificate;
+  if (certificate) {
+    const label = { ok: 'ok', warn: 'WARN', fail: 'FAIL' }[certificate.level];
+    lines.push(`Certificate:  ${label}: ${certificate.detail}${certificate.fix ? `\n              Fix: ${certificate.fix}` : ''}`);
   }
   lines.push('Locations:');
   for (const location of report.locations) {

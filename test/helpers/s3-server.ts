@@ -84,6 +84,17 @@ export interface S3ServerOptions {
   /** The region the server accepts in credential scopes (default us-east-1). */
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Temporary credentials accepted besides `credentials` (e.g. issued by the Roles Anywhere
+   *  stand-in): looked up by access key id; the session token must match and not be expired. */
+  temporaryCredentials?: (accessKeyId: string) => TemporaryS3Credentials | undefined;
+}
+
+export interface TemporaryS3Credentials {
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+  /** Object keys these credentials may write (an IAM policy scoped by principal tag); absent: any. */
+  writableKeys?: RegExp;
 }
 
 export const TEST_S3_CREDENTIALS = {
@@ -114,7 +125,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<Test
       emit({ type: 'put-received', key, bytes: Number(req.headers['content-length'] ?? 0) });
       res.once('finish', () => emit({ type: 'put-answered', key, status: res.statusCode }));
     }
-    void handleRequest(app, req, res, { faults, hanging, writing, region, credentials, emit }).catch((error: unknown) => {
+    void handleRequest(app, req, res, { faults, hanging, writing, region, credentials, emit, temporaryCredentials: options.temporaryCredentials }).catch((error: unknown) => {
       if (!res.headersSent) sendS3Error(req, res, 500, 'InternalError', `Test server failure: ${String(error)}`);
     });
   });
@@ -194,6 +205,7 @@ interface RequestContext {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   emit: (event: S3ServerEvent) => void;
+  temporaryCredentials: S3ServerOptions['temporaryCredentials'];
 }
 
 async function handleRequest(app: FauxqsApp, req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
@@ -245,7 +257,11 @@ async function checkSignature(req: IncomingMessage, context: RequestContext): Pr
   const match = AUTH_PATTERN.exec(req.headers.authorization ?? '');
   if (!match) return { status: 403, code: 'AccessDenied', message: 'Access Denied (no or malformed SigV4 Authorization header).' };
   const [, accessKeyId = '', , scopeRegion = '', service = '', signedHeaders = '', signature = ''] = match;
-  if (accessKeyId !== context.credentials.accessKeyId) {
+  const temporary = accessKeyId === context.credentials.accessKeyId ? undefined : context.temporaryCredentials?.(accessKeyId);
+  if (temporary) {
+    const problem = checkTemporary(req, temporary);
+    if (problem) return problem;
+  } else if (accessKeyId !== context.credentials.accessKeyId) {
     return { status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.', extra: { AWSAccessKeyId: accessKeyId } };
   }
   if (scopeRegion !== context.region) {
@@ -256,7 +272,8 @@ async function checkSignature(req: IncomingMessage, context: RequestContext): Pr
       extra: { Region: context.region },
     };
   }
-  const expected = await computeSignature(req, context, { region: scopeRegion, service, signedHeaders: signedHeaders.split(';') });
+  const secret = { accessKeyId, secretAccessKey: temporary?.secretAccessKey ?? context.credentials.secretAccessKey };
+  const expected = await computeSignature(req, secret, { region: scopeRegion, service, signedHeaders: signedHeaders.split(';') });
   if (expected.signature === signature) return undefined;
   return {
     status: 403,
@@ -266,9 +283,17 @@ async function checkSignature(req: IncomingMessage, context: RequestContext): Pr
   };
 }
 
+/** Session token, expiry and the key scope of temporary credentials, as S3 and IAM check them. */
+function checkTemporary(req: IncomingMessage, temporary: TemporaryS3Credentials): Rejection | undefined {
+  if (req.headers['x-amz-security-token'] !== temporary.sessionToken) return { status: 400, code: 'InvalidToken', message: 'The provided token is malformed or otherwise invalid.' };
+  if (temporary.expiration.getTime() <= Date.now()) return { status: 400, code: 'ExpiredToken', message: 'The provided token has expired.' };
+  if (isPutObject(req) && temporary.writableKeys && !temporary.writableKeys.test(objectKeyOf(req))) return { status: 403, code: 'AccessDenied', message: 'Access Denied' };
+  return undefined;
+}
+
 async function computeSignature(
   req: IncomingMessage,
-  context: RequestContext,
+  credentials: { accessKeyId: string; secretAccessKey: string },
   scope: { region: string; service: string; signedHeaders: string[] },
 ): Promise<{ signature: string; stringToSign: string }> {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -283,7 +308,7 @@ async function computeSignature(
     query[key] = values.length === 1 ? (values[0] ?? '') : values;
   }
   const signer = new SignatureV4({
-    credentials: context.credentials,
+    credentials,
     region: scope.region,
     service: scope.service,
     sha256: NodeSha256,

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SUBJECT_OU, subjectFor } from '../../agent/sinks/s3/roles-anywhere/enrollment.ts';
 import { agentObjectKey } from './fixtures.ts';
 import { SQL_DIR } from './sql-scripts.ts';
 
@@ -25,6 +26,7 @@ const VALUES = {
   snowflake_iam_user_arn: 'arn:aws:iam::123456789012:user/abc0-s-p2ss1234',
   snowflake_external_id: 'AB12345_SFCRole=2_abcdefg=',
   pipe_notification_channel: 'arn:aws:sqs:eu-west-1:123456789012:sf-snowpipe-AIDA-abc',
+  trust_anchor_arn: 'arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/0b5c3d9e-1f2a-4b6c-8d7e-9f0a1b2c3d4e',
 };
 
 function loadPolicy(file: string, values: Record<string, string> = VALUES): { Statement: Statement[] } {
@@ -56,6 +58,7 @@ describe('sql/aws policy templates', () => {
     const files = readdirSync(AWS_DIR).filter((f) => f.endsWith('.json'));
     expect(files.sort()).toEqual([
       'agent-put-policy.json', 'bucket-notification.json', 'bucket-policy.json',
+      'roles-anywhere-put-policy.json', 'roles-anywhere-trust-policy.json',
       'snowflake-read-policy.json', 'snowflake-trust-policy.json',
     ]);
     for (const file of files) expect(() => loadPolicy(file)).not.toThrow();
@@ -76,6 +79,36 @@ describe('sql/aws policy templates', () => {
       expect(allows(policy, action, `arn:aws:s3:::${VALUES.bucket}`), action).toBe(false);
     }
     expect(policy.Statement.flatMap((s) => list(s.Action))).toEqual(['s3:PutObject']);
+  });
+
+  it("let a Roles Anywhere session put only under the customer=<certificate CN>/ prefix, nothing else", () => {
+    const policy = loadPolicy('roles-anywhere-put-policy.json');
+    // IAM substitutes ${aws:PrincipalTag/x509Subject/CN} with the session's tag (the certificate
+    // subject's CN); a session without the tag matches nothing.
+    const asSite = (cn: string | undefined) => ({
+      Statement: policy.Statement.map((s) => ({ ...s, Resource: list(s.Resource).map((r) => (cn === undefined && r.includes('${') ? '' : r.replace('${aws:PrincipalTag/x509Subject/CN}', cn ?? ''))) })),
+    });
+    const at = new Date('2026-11-21T10:15:03.123Z');
+    expect(list(policy.Statement[0]?.Resource)).toEqual([`arn:aws:s3:::${VALUES.bucket}/agents/customer=\${aws:PrincipalTag/x509Subject/CN}/*`]);
+    expect(allows(asSite('acme'), 's3:PutObject', objectArn(agentObjectKey('agents/', 'acme', at, '0123456789abcdef')))).toBe(true);
+    expect(allows(asSite('acme'), 's3:PutObject', objectArn('agents/customer=acme/canary/doctor-20261121T101503123Z.json'))).toBe(true);
+    expect(allows(asSite('acme'), 's3:PutObject', objectArn(agentObjectKey('agents/', 'beta', at, '0123456789abcdef')))).toBe(false);
+    expect(allows(asSite('acme'), 's3:PutObject', objectArn('agents/customer=acme2/date=2026-11-21/x.ndjson'))).toBe(false);
+    expect(allows(asSite(undefined), 's3:PutObject', objectArn('agents/customer=/x.ndjson'))).toBe(false);
+    expect(policy.Statement.flatMap((s) => list(s.Action))).toEqual(['s3:PutObject']);
+    // Policy variables need policy language version 2012-10-17.
+    expect((policy as { Version?: string }).Version).toBe('2012-10-17');
+  });
+
+  it('trust Roles Anywhere for the one trust anchor, for datapipe-agent certificates only', () => {
+    const [statement, ...others] = loadPolicy('roles-anywhere-trust-policy.json').Statement;
+    expect(others).toEqual([]);
+    expect(statement?.Principal).toEqual({ Service: 'rolesanywhere.amazonaws.com' });
+    expect(list(statement?.Action).sort()).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession']);
+    expect(statement?.Condition?.ArnEquals?.['aws:SourceArn']).toBe(VALUES.trust_anchor_arn);
+    expect(statement?.Condition?.StringEquals?.['aws:PrincipalTag/x509Subject/OU']).toBe('datapipe-agent');
+    expect(subjectFor('acme')).toBe(`CN=acme, OU=${SUBJECT_OU}`); // what enroll puts in the CSR
+    expect(SUBJECT_OU).toBe('datapipe-agent');
   });
 
   it('let Snowflake read and list only the landing prefix', () => {

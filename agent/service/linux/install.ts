@@ -61,6 +61,14 @@ async function secureConfigFiles(paths: ServicePaths, staging: Staging, account:
     await setOwnerAndMode(staging.onHost(paths.credentialsFile), account.uid, account.gid, 0o600);
     report(`ok    ${paths.credentialsFile} ${LINUX.user} 0600`);
   }
+  if (paths.privateKeyFile) {
+    // enroll ran as root: the key is root's 0600 in a 0700 folder. The service user must read it;
+    // nobody else may.
+    const keyDir = dirname(paths.privateKeyFile);
+    if (keyDir.startsWith(`${LINUX.configDir}/`)) await setOwnerAndMode(staging.onHost(keyDir), 0, account.gid, 0o750);
+    await setOwnerAndMode(staging.onHost(paths.privateKeyFile), account.uid, account.gid, 0o600);
+    report(`ok    ${paths.privateKeyFile} ${LINUX.user} 0600`);
+  }
 }
 
 /** Creates the folder and hands it (and what an earlier run as root left in it) to the service user. */

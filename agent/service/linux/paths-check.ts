@@ -17,6 +17,8 @@ export interface ServicePaths {
   storageDir: string;
   logDir: string;
   credentialsFile?: string;
+  /** [roles_anywhere] private_key_file: handed to the service user like the credentials file. */
+  privateKeyFile?: string;
 }
 
 /** The config's paths as the installed system sees them; throws ServiceError for unusable ones. */
@@ -26,6 +28,7 @@ export function checkServicePaths(config: AgentConfig, staging: Staging): Servic
     storageDir: staging.toFinal(config.storage.dir),
     logDir: staging.toFinal(config.logging.dir),
     ...(config.s3.credentialsFile ? { credentialsFile: staging.toFinal(config.s3.credentialsFile) } : {}),
+    ...(config.rolesAnywhere?.privateKeyFile ? { privateKeyFile: staging.toFinal(config.rolesAnywhere.privateKeyFile) } : {}),
   };
   if (!isInside(paths.configFile, LINUX.configDir) || paths.configFile === LINUX.configDir) {
     throw new ServiceError(
@@ -39,6 +42,7 @@ export function checkServicePaths(config: AgentConfig, staging: Staging): Servic
     ['[storage] dir', paths.storageDir, LINUX.stateDir],
     ['[logging] dir', paths.logDir, LINUX.logDir],
     ['[s3] credentials_file', paths.credentialsFile, `${LINUX.configDir}/credentials.ini`],
+    ['[roles_anywhere] private_key_file', paths.privateKeyFile, `${LINUX.configDir}/roles-anywhere/site.key`],
     ['[network] ca_file', config.network.caFile ? staging.toFinal(config.network.caFile) : undefined, `${LINUX.configDir}/ca.pem`],
   ];
   for (const [key, path, suggestion] of named) {

@@ -37,6 +37,10 @@ export async function installWindowsService(options: WindowsInstallOptions): Pro
   if (config.s3.credentialsFile && !isInsideWindows(config.s3.credentialsFile, dataRoot)) {
     report(`warn  ${config.s3.credentialsFile} is outside ${dataRoot}; move it there so only administrators and the service can read it`);
   }
+  const keyFile = config.rolesAnywhere?.privateKeyFile;
+  if (keyFile && !isInsideWindows(keyFile, dataRoot)) {
+    report(`warn  ${keyFile} is outside ${dataRoot}; the service account may not be able to read it: run enroll with private_key_file inside ${dataRoot}`);
+  }
   const spec: WindowsServiceSpec = { program: options.program, configFile: config.file, appDirectory: dataRoot, logDir: config.logging.dir, account: options.account };
   const existed = (await runner(nssm, nssmStatusArgs())).code === 0;
   if (!existed) await mustSucceed(runner, nssm, nssmInstallArgs(spec), 'Check that no other service is named DatapipeAgent (sc query DatapipeAgent).');

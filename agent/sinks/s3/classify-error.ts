@@ -27,6 +27,8 @@ export interface S3ErrorContext {
   credentialsFile?: string;
   /** The proxy the S3 requests go through, as describeProxy() prints it (no credentials). */
   proxy?: string;
+  /** Names the credential source when it is neither of those (IAM Roles Anywhere). */
+  credentialsSource?: string;
 }
 
 const NETWORK_CODES = new Set([
@@ -284,6 +286,7 @@ export function endpointHost(context: S3ErrorContext): string {
 }
 
 function credentialsSource(context: S3ErrorContext): string {
+  if (context.credentialsSource) return context.credentialsSource;
   return context.credentialsFile
     ? `the credentials file ${context.credentialsFile} (s3.credentials_file)`
     : 'the AWS default credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the default profile, or the instance role)';

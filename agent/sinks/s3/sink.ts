@@ -28,6 +28,7 @@ import { registerSecret } from '../../log/redact.ts';
 import { classifyS3Error, endpointHost, type S3ErrorContext } from './classify-error.ts';
 import { crc32Base64, safeHeader, unconfirmedReason, unconfirmedUploadError, type PutAnswer } from './confirm-put.ts';
 import type { S3Credentials } from './credentials-file.ts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 export { classifyS3Error, type S3ErrorContext } from './classify-error.ts';
 export { loadCredentialsFile, type S3Credentials } from './credentials-file.ts';
@@ -50,8 +51,11 @@ export interface S3SinkOptions {
   /** Longest one HTTP attempt may take (default 60). The whole upload, retries included, gets
    *  MAX_ATTEMPTS times this. */
   timeoutSeconds?: number;
-  /** From loadCredentialsFile; when absent the AWS default chain (env, profile, instance role). */
-  credentials?: S3Credentials;
+  /** From loadCredentialsFile, or a provider that refreshes (IAM Roles Anywhere, roles-anywhere/);
+   *  when absent the AWS default chain (env, profile, instance role). */
+  credentials?: S3Credentials | AwsCredentialIdentityProvider;
+  /** How error hints name a provider's credentials, e.g. the Roles Anywhere role. */
+  credentialsSource?: string;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -91,8 +95,9 @@ export function createS3Sink(options: S3SinkOptions): S3Sink {
     prefix: config.prefix,
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    ...(options.credentials && config.credentialsFile ? { credentialsFile: config.credentialsFile } : {}),
+    ...(options.credentials && typeof options.credentials !== 'function' && config.credentialsFile ? { credentialsFile: config.credentialsFile } : {}),
     ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.credentialsSource ? { credentialsSource: options.credentialsSource } : {}),
   };
   logger.debug('S3 sink ready.', { bucket: config.bucket, region: config.region, endpoint: endpointHost(context) });
   const parts: SinkParts = { client, bucket: config.bucket, context, logger, timeoutMs };
@@ -228,7 +233,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 
 function buildClientConfig(options: S3SinkOptions, timeoutMs: number): S3ClientConfig {
   const { config, credentials } = options;
-  if (credentials) {
+  if (credentials && typeof credentials !== 'function') {
     // Second line of defence: loadCredentialsFile registers them too, but callers may build these.
     registerSecret(credentials.secretAccessKey.reveal());
     registerSecret(credentials.sessionToken?.reveal());
@@ -244,7 +249,8 @@ function buildClientConfig(options: S3SinkOptions, timeoutMs: number): S3ClientC
     // One attempt per send(): this sink's loop is the only retry layer (see the header).
     maxAttempts: 1,
     requestHandler,
-    ...(credentials
+    ...(typeof credentials === 'function' ? { credentials } : {}),
+    ...(credentials && typeof credentials !== 'function'
       ? {
           credentials: {
             accessKeyId: credentials.accessKeyId,
