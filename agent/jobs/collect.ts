@@ -7,7 +7,8 @@
 import type { AgentConfig } from '../config/types.ts';
 import { buildAgentStatus, buildObservation, toNdjson, type AgentIdentity, type EnvelopeRecord, type LocationOutcome } from '../envelope/records.ts';
 import type { Logger } from '../log/logger.ts';
-import type { LocationResult, OpenMeteoSource } from '../sources/open-meteo/index.ts';
+import { SourceError } from '../errors.ts';
+import { MAX_FUTURE_SECONDS, type LocationResult, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import type { S3Sink } from '../sinks/s3/sink.ts';
 import { cycleFileName, parseSpoolFileName } from '../spool/file-names.ts';
 import type { DumpUsage, Spool } from '../spool/spool.ts';
@@ -43,7 +44,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   const usage = await deps.spool.dumpUsage();
   if (usage.bytes >= deps.config.storage.maxDumpMb * MEGABYTE) return skipForFullDump(deps, usage, startedAt, now());
 
-  const results = await deps.source.fetchCurrent(deps.config.locations, signal);
+  const results = await fetchGuarded(deps, signal);
   const state = await deps.store.read();
   const firstFailure = results.find((result) => !result.ok);
   if (firstFailure && !firstFailure.ok) {
@@ -60,7 +61,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   const body = Buffer.from(toNdjson(records));
   const name = cycleFileName(deps.config.customer.id, startedAt, body);
   const path = await deps.spool.writeTemp(name, body);
-  await rememberObservations(deps.store, records);
+  await rememberObservations(deps.store, records, now());
   const file = { ...parseSpoolFileName(name)!, path };
   const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.config.s3.prefix, signal });
   if (!delivery.ok) await deps.spool.moveToDump(path);
@@ -107,18 +108,31 @@ function buildCycleRecords(
       outcomes.push({ id: result.location.id, outcome: 'failed', error_class: result.error.kind });
       continue;
     }
-    outcomes.push({ id: result.location.id, outcome: 'ok' });
-    const lastObservedAt = cycle.lastObservedAt(result.location.id);
     // Polled again before the source had a newer value: that record was already written.
-    if (lastObservedAt && result.observedAt.getTime() <= new Date(lastObservedAt).getTime()) continue;
-    records.push(buildObservation({
-      customerId: deps.config.customer.id,
-      location: result.location,
-      observedAt: result.observedAt,
-      collectedAt: cycle.collectedAt,
-      agent: deps.identity,
-      payload: result.payload,
-    }));
+    if (alreadyWritten(result, cycle.lastObservedAt(result.location.id), cycle.collectedAt)) {
+      outcomes.push({ id: result.location.id, outcome: 'ok' });
+      continue;
+    }
+    // One location's odd answer (a time no Date can hold, a value nested too deep to serialise)
+    // fails that location only; the others and the agent_status record are still written.
+    try {
+      const record = buildObservation({
+        customerId: deps.config.customer.id,
+        location: result.location,
+        observedAt: result.observedAt,
+        collectedAt: cycle.collectedAt,
+        agent: deps.identity,
+        payload: result.payload,
+      });
+      JSON.stringify(record);
+      records.push(record);
+      outcomes.push({ id: result.location.id, outcome: 'ok' });
+    } catch (error) {
+      deps.logger.error('Could not write the observation of one location; it is reported as failed and polled again next cycle.', {
+        location: result.location.id, error: error instanceof Error ? error.message : String(error),
+      });
+      outcomes.push({ id: result.location.id, outcome: 'failed', error_class: 'bad-body' });
+    }
   }
   records.push(buildAgentStatus({
     customerId: deps.config.customer.id,
@@ -132,15 +146,61 @@ function buildCycleRecords(
   return { records, outcomes };
 }
 
-/** Called once the cycle file is durable: from now on these observations count as written. */
-async function rememberObservations(store: StatusStore, records: EnvelopeRecord[]): Promise<void> {
+/**
+ * Called once the cycle file is durable: from now on these observations count as written. A time
+ * ahead of the clock is never remembered (it would make every later value look written already),
+ * and one remembered before this rule existed is replaced.
+ */
+async function rememberObservations(store: StatusStore, records: EnvelopeRecord[], now: Date): Promise<void> {
+  const latest = now.getTime() + MAX_FUTURE_SECONDS * 1000;
   await store.update((state) => {
     for (const record of records) {
       if (record.record_type !== 'observation') continue;
+      const observedMs = new Date(record.observed_at).getTime();
+      if (!(observedMs <= latest)) continue;
       const location = (state.locations[record.location.id] ??= {});
-      location.lastObservedAt = record.observed_at;
+      const previousMs = location.lastObservedAt ? new Date(location.lastObservedAt).getTime() : Number.NaN;
+      if (!(previousMs <= latest) || observedMs > previousMs) location.lastObservedAt = record.observed_at;
     }
   });
+}
+
+/**
+ * Whether this observation was written by an earlier cycle: the same time as the last one
+ * remembered, or older by less than one source slot (`current.interval`). A remembered time
+ * ahead of the clock proves nothing, so the dedup can never hold data back for longer than one
+ * slot, whatever a bad answer once set.
+ */
+export function alreadyWritten(result: { observedAt: Date; payload: Record<string, unknown> }, lastObservedAt: string | undefined, now: Date): boolean {
+  if (!lastObservedAt) return false;
+  const lastMs = new Date(lastObservedAt).getTime();
+  if (!(lastMs <= now.getTime() + MAX_FUTURE_SECONDS * 1000)) return false;
+  const observedMs = result.observedAt.getTime();
+  return observedMs <= lastMs && lastMs - observedMs < slotSeconds(result.payload) * 1000;
+}
+
+const DEFAULT_SLOT_SECONDS = 900;
+
+function slotSeconds(payload: Record<string, unknown>): number {
+  const current = payload.current as { interval?: unknown } | undefined;
+  const interval = current?.interval;
+  return typeof interval === 'number' && interval > 0 && interval <= 86_400 ? interval : DEFAULT_SLOT_SECONDS;
+}
+
+/**
+ * The source's results; never throws but for shutdown. A source bug (an answer it did not expect)
+ * fails every location of this cycle instead of skipping the cycle, so its agent_status is written.
+ */
+async function fetchGuarded(deps: CollectDeps, signal: AbortSignal | undefined): Promise<LocationResult[]> {
+  try {
+    return await deps.source.fetchCurrent(deps.config.locations, signal);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    deps.logger.error('Could not read the Open-Meteo answer; every location of this cycle is reported as failed and polled again next cycle.', { error: detail });
+    const failure = new SourceError('bad-body', `The agent could not read the Open-Meteo answer (${detail.slice(0, 200)}).`, { cause: error });
+    return deps.config.locations.map((location) => ({ location, ok: false as const, error: failure }));
+  }
 }
 
 function logUploadFailure(logger: Logger, name: string, error: { retryable: boolean; code: string; message: string; hint?: string }): void {

@@ -72,7 +72,7 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
     const problems: string[] = [];
     batch.forEach((location, index) => {
       const payload = elements[index] as Record<string, unknown>;
-      const check = checkObservation(payload, config.variables);
+      const check = checkObservation(payload, config.variables, now(), location);
       if (check.ok) return results.push({ location, ok: true, observedAt: check.observedAt, payload });
       const message = `Open-Meteo at ${endpoint} sent no usable data for location "${location.id}" (result ${index + 1} of ${batch.length}): ${check.problem}. The agent tries again next cycle.`;
       problems.push(`${location.id}: ${check.problem}`);
