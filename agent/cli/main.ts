@@ -8,6 +8,7 @@ import { AGENT_COMMIT, AGENT_VERSION } from '../version.ts';
 import { registerServiceCommands } from './commands/service.ts';
 import { loadConfigOrReport } from './config-loader.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
+import { writeErr } from './terminal.ts';
 
 const configOption = new Option('-c, --config <file>', 'path of the config.ini').makeOptionMandatory();
 const consoleOption = new Option('--console', 'also log to the console (default: when stdout is a terminal)');
@@ -109,12 +110,12 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidConfig;
     }
     if (error instanceof LockError) {
-      process.stderr.write(`${error.message}\n`);
+      writeErr(`${error.message}\n`);
       return ExitCode.locked;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${redactText(message)}\n`);
-    if (process.env.DATAPIPE_DEBUG && error instanceof Error) process.stderr.write(`${redactText(error.stack ?? '')}\n`);
+    writeErr(`error: ${redactText(message)}\n`);
+    if (process.env.DATAPIPE_DEBUG && error instanceof Error) writeErr(`${redactText(error.stack ?? '')}\n`);
     return ExitCode.failed;
   }
 }

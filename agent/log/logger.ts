@@ -9,6 +9,7 @@
 // the fields as a second line of defence (an SDK error message could echo a key).
 import winston from 'winston';
 import type { LogLevel } from '../config/types.ts';
+import { escapeControl } from './control-chars.ts';
 import { redactText } from './redact.ts';
 import { ResilientFileTransport } from './resilient-file.ts';
 
@@ -37,7 +38,8 @@ export interface LoggerOptions {
 function formatValue(value: LogFieldValue): string {
   if (value === null || value === undefined) return '-';
   const text = redactText(String(value));
-  return /[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text;
+  // JSON.stringify escapes C0 controls; escapeControl also catches ESC in unquoted values, C1 and bidi.
+  return escapeControl(/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text);
 }
 
 /** `key=value` pairs in insertion order; undefined fields are left out. */
@@ -53,7 +55,7 @@ export function formatFields(fields: LogFields | undefined): string {
 const lineFormat = winston.format.printf((info) => {
   const component = typeof info.component === 'string' ? info.component : 'agent';
   const fields = formatFields(info.fields as LogFields | undefined);
-  const message = redactText(String(info.message));
+  const message = escapeControl(redactText(String(info.message)));
   return `${String(info.timestamp)} ${info.level.padEnd(5)} ${component}: ${message}${fields ? ` ${fields}` : ''}`;
 });
 

@@ -3,6 +3,7 @@
 // shows paths, ids, counts, times and error codes only.
 import type { AgentConfig } from '../config/types.ts';
 import { createSpool } from '../spool/spool.ts';
+import { escapeControl } from '../log/control-chars.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { findLockOwner, type LockOwner } from './instance-lock.ts';
 import { createStatusStore, type AgentState } from './status-store.ts';
@@ -62,27 +63,32 @@ function age(iso: string | null | undefined, now: Date): string {
   return `${iso} (${text})`;
 }
 
+/** Text from status.json, which holds server-supplied messages: shown with control characters escaped. */
+function v(text: string | number | null | undefined): string {
+  return escapeControl(String(text ?? ''));
+}
+
 export function formatStatusReport(report: StatusReport): string {
   const now = new Date(report.generatedAt);
   const lines = [
-    `datapipe-agent ${report.agentVersion}  customer ${report.customer}  config ${report.config}`,
-    `Process:      ${report.process.running ? `running, pid ${report.process.pid} (${report.process.command}) since ${report.process.since}` : 'not running'}`,
+    `datapipe-agent ${v(report.agentVersion)}  customer ${v(report.customer)}  config ${v(report.config)}`,
+    `Process:      ${report.process.running ? `running, pid ${report.process.pid} (${v(report.process.command)}) since ${v(report.process.since)}` : 'not running'}`,
   ];
   const cycle = report.lastCycle;
   lines.push(cycle
-    ? `Last cycle:   ${age(cycle.finishedAt, now)}: ${cycle.outcome}, ${cycle.locationsOk} ok / ${cycle.locationsFailed} failed, ${cycle.delivery}${cycle.file ? ` (${cycle.file})` : ''}${cycle.reason ? `: ${cycle.reason}` : ''}`
+    ? `Last cycle:   ${age(cycle.finishedAt, now)}: ${v(cycle.outcome)}, ${cycle.locationsOk} ok / ${cycle.locationsFailed} failed, ${v(cycle.delivery)}${cycle.file ? ` (${v(cycle.file)})` : ''}${cycle.reason ? `: ${v(cycle.reason)}` : ''}`
     : 'Last cycle:   none yet');
-  lines.push(`Last upload:  ${report.lastUpload ? `${age(report.lastUpload.at, now)}: ${report.lastUpload.key}` : 'never'}`);
+  lines.push(`Last upload:  ${report.lastUpload ? `${age(report.lastUpload.at, now)}: ${v(report.lastUpload.key)}` : 'never'}`);
   const drain = report.lastDrain;
-  lines.push(`Last retry:   ${drain ? `${age(drain.at, now)}: ${drain.uploaded} uploaded, ${drain.failed} failed, ${drain.remaining} remaining${drain.stoppedBy ? `, stopped by ${drain.stoppedBy}` : ''}` : 'never'}`);
+  lines.push(`Last retry:   ${drain ? `${age(drain.at, now)}: ${drain.uploaded} uploaded, ${drain.failed} failed, ${drain.remaining} remaining${drain.stoppedBy ? `, stopped by ${v(drain.stoppedBy)}` : ''}` : 'never'}`);
   const dump = report.dump;
   lines.push(`Dump:         ${dump.files} file(s), ${(dump.bytes / 1024).toFixed(1)} KiB, oldest ${age(dump.oldestAt, now)}` +
-    (dump.unrecognised.length ? `; ${dump.unrecognised.length} unrecognised file(s) left alone: ${dump.unrecognised.slice(0, 5).join(', ')}` : ''));
+    (dump.unrecognised.length ? `; ${dump.unrecognised.length} unrecognised file(s) left alone: ${dump.unrecognised.slice(0, 5).map(v).join(', ')}` : ''));
   const error = report.lastError;
-  lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${error.component} ${error.errorClass}: ${error.message}${error.hint ? `\n              Fix: ${error.hint}` : ''}` : 'none'}`);
+  lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${v(error.component)} ${v(error.errorClass)}: ${v(error.message)}${error.hint ? `\n              Fix: ${v(error.hint)}` : ''}` : 'none'}`);
   lines.push('Locations:');
   for (const location of report.locations) {
-    lines.push(`  ${location.id.padEnd(20)} last success ${age(location.lastSuccessAt, now)}; last failure ${location.lastFailureAt ? `${age(location.lastFailureAt, now)} (${location.lastError})` : 'never'}`);
+    lines.push(`  ${v(location.id).padEnd(20)} last success ${age(location.lastSuccessAt, now)}; last failure ${location.lastFailureAt ? `${age(location.lastFailureAt, now)} (${v(location.lastError)})` : 'never'}`);
   }
   return lines.join('\n') + '\n';
 }

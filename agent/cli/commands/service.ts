@@ -6,11 +6,12 @@
 import { Option, type Command } from 'commander';
 import { loadConfigOrReport } from '../config-loader.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeOut, writeErr } from '../terminal.ts';
 
 type ServiceModule = typeof import('../../service/index.ts');
 
 const report = (line: string): void => {
-  process.stdout.write(`${line}\n`);
+  writeOut(`${line}\n`);
 };
 
 function example(...lines: string[]): string {
@@ -24,7 +25,7 @@ async function guarded(action: (service: ServiceModule) => Promise<ExitCodeValue
     return await action(service);
   } catch (error) {
     if (!(error instanceof service.ServiceError)) throw error;
-    process.stderr.write(`error: ${error.message}\nfix:   ${error.hint}\n`);
+    writeErr(`error: ${error.message}\nfix:   ${error.hint}\n`);
     return ExitCode.failed;
   }
 }
@@ -91,8 +92,8 @@ export function registerServiceCommands(program: Command, setExitCode: (code: Ex
     .option('--json', 'machine-readable output')
     .action(async (flags: { json?: boolean }) => setExitCode(await guarded(async (svc) => {
       const status = await svc.queryServiceStatus();
-      if (flags.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-      else process.stdout.write(`${status.name} (${status.manager}): ${status.installed ? (status.running ? 'running' : 'installed, not running') : 'not installed'}. ${status.detail}\n`);
+      if (flags.json) writeOut(`${JSON.stringify(status, null, 2)}\n`);
+      else writeOut(`${status.name} (${status.manager}): ${status.installed ? (status.running ? 'running' : 'installed, not running') : 'not installed'}. ${status.detail}\n`);
       return status.running ? ExitCode.ok : ExitCode.failed;
     })));
 }
