@@ -91,8 +91,8 @@ export const MAX_UTC_OFFSET_SECONDS = 18 * 3600;
  * clock; this margin only absorbs a few minutes of clock skew between this server and the source.
  */
 export const MAX_FUTURE_SECONDS = 10 * 60;
-/** Before this agent version existed: no current answer it receives can be older. */
-export const EARLIEST_PLAUSIBLE = new Date('2025-01-01T00:00:00Z');
+/** Years before this agent existed: a time this old is a broken clock or epoch 0, not a current value. */
+export const EARLIEST_PLAUSIBLE = new Date('2020-01-01T00:00:00Z');
 /** Payloads deeper than this are not weather data, and would overflow the stack when written. */
 export const MAX_PAYLOAD_DEPTH = 32;
 
