@@ -43,7 +43,9 @@ export type SourceErrorKind =
   | 'bad-request'
   | 'auth'
   | 'http'
-  | 'bad-body';
+  | 'bad-body'
+  /** current.time impossible, ahead of this server's clock, or implausibly old. */
+  | 'bad-time';
 
 export class SourceError extends Error {
   readonly kind: SourceErrorKind;

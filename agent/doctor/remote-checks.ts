@@ -33,6 +33,7 @@ const SOURCE_FIXES: Record<SourceErrorKind, string> = {
   timeout: 'Open-Meteo did not answer in time: check the network path (proxy, firewall) or raise [open_meteo] timeout_seconds.',
   http: 'Check [open_meteo] url: it must be the forecast endpoint, e.g. https://api.open-meteo.com/v1/forecast.',
   'bad-body': 'The answer was not valid Open-Meteo data: check [open_meteo] url (a proxy error page?) and the variable names.',
+  'bad-time': "The answer's time is impossible or ahead of this server's clock: check the clock (the clock line above) and [open_meteo] url.",
 };
 
 export async function checkOpenMeteoCall(config: AgentConfig, dispatcher: Dispatcher, logger: Logger): Promise<CheckResult> {

@@ -107,7 +107,7 @@ describe('runCollectCycle with hostile Open-Meteo answers', () => {
     expect(state.locations.helsinki?.lastObservedAt).toBeUndefined();
     expect(state.lastError?.message).toContain('ahead of this server');
     expect((await statusRecords())[0]?.locations).toEqual([
-      { id: 'helsinki', outcome: 'failed', error_class: 'bad-body' },
+      { id: 'helsinki', outcome: 'failed', error_class: 'bad-time' },
       { id: 'jyvaskyla', outcome: 'ok' },
     ]);
 
@@ -139,15 +139,16 @@ describe('runCollectCycle with hostile Open-Meteo answers', () => {
   });
 
   it.each([
-    ['utc_offset_seconds = 1e13', element(HELSINKI, '2026-11-21T10:00', { utc_offset_seconds: 1e13 }), 'not a real UTC offset'],
-    ['an impossible date', element(HELSINKI, '2026-02-31T25:61'), 'not a real time'],
-    ['a value nested 200,000 deep', element(HELSINKI, '2026-11-21T10:00', { extra: '<deep>' }), 'nests more than'],
-  ])('fails only the location with %s and still writes the agent_status record', async (_name, bad, problem) => {
+    ['utc_offset_seconds = 1e13', element(HELSINKI, '2026-11-21T10:00', { utc_offset_seconds: 1e13 }), 'not a real UTC offset', 'bad-time'],
+    ['an impossible date', element(HELSINKI, '2026-02-31T25:61'), 'not a real time', 'bad-time'],
+    ['a value nested 200,000 deep', element(HELSINKI, '2026-11-21T10:00', { extra: '<deep>' }), 'nests more than', 'bad-body'],
+  ])('fails only the location with %s and still writes the agent_status record', async (_name, bad, problem, errorClass) => {
     const deps = await makeDeps();
     body = answer(bad, element(JYVASKYLA, '2026-11-21T10:00'));
     expect(await runCollectCycle(deps)).toMatchObject({ outcome: 'partial', locationsOk: 1, locationsFailed: 1, delivery: 'uploaded' });
     expect((await observations()).map((o) => o.location)).toEqual(['jyvaskyla']);
     expect((await statusRecords())[0]?.outcome).toBe('partial');
+    expect((await statusRecords())[0]?.locations[0]).toEqual({ id: 'helsinki', outcome: 'failed', error_class: errorClass });
     expect((await deps.store.read()).lastError?.message).toContain(problem);
   });
 

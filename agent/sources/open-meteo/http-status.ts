@@ -70,6 +70,7 @@ const KIND_TEXT: Record<SourceErrorKind, string> = {
   network: 'could not be reached',
   timeout: 'timed out',
   'bad-body': 'sent an unreadable answer',
+  'bad-time': 'sent an impossible or future time',
 };
 
 export function classifyHttpFailure(

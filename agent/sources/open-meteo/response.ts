@@ -170,7 +170,7 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-export type ObservationCheck = { ok: true; observedAt: Date } | { ok: false; problem: string };
+export type ObservationCheck = { ok: true; observedAt: Date } | { ok: false; problem: string; kind: 'bad-body' | 'bad-time' };
 
 /**
  * Whether one location's element holds a usable observation at `now`: a `current` block with a
@@ -184,15 +184,15 @@ export function checkObservation(
   requested?: { latitude: number; longitude: number },
 ): ObservationCheck {
   const placement = requested ? misplaced(element, requested) : undefined;
-  if (placement) return { ok: false, problem: placement };
+  if (placement) return { ok: false, kind: 'bad-body', problem: placement };
   const current = element.current;
-  if (!isObject(current)) return { ok: false, problem: 'the answer has no "current" block' };
+  if (!isObject(current)) return { ok: false, kind: 'bad-body', problem: 'the answer has no "current" block' };
   const observedAt = parseObservedAt(current.time, element.utc_offset_seconds);
-  if (typeof observedAt === 'string') return { ok: false, problem: observedAt };
+  if (typeof observedAt === 'string') return { ok: false, kind: current.time === undefined ? 'bad-body' : 'bad-time', problem: observedAt };
   const implausible = implausibleTime(observedAt, now);
-  if (implausible) return { ok: false, problem: implausible };
+  if (implausible) return { ok: false, kind: 'bad-time', problem: implausible };
   const missing = variables.filter((name) => !(name in current));
-  if (missing.length > 0) return { ok: false, problem: `current.${missing.join(', current.')} missing` };
-  if (nestsDeeperThan(element, MAX_PAYLOAD_DEPTH)) return { ok: false, problem: `the answer nests more than ${MAX_PAYLOAD_DEPTH} levels deep` };
+  if (missing.length > 0) return { ok: false, kind: 'bad-body', problem: `current.${missing.join(', current.')} missing` };
+  if (nestsDeeperThan(element, MAX_PAYLOAD_DEPTH)) return { ok: false, kind: 'bad-body', problem: `the answer nests more than ${MAX_PAYLOAD_DEPTH} levels deep` };
   return { ok: true, observedAt };
 }
