@@ -168,6 +168,38 @@ describe('runCollectCycle with hostile Open-Meteo answers', () => {
   });
 });
 
+describe('runCollectCycle when the source itself breaks', () => {
+  const tempDir = useTempDirs();
+
+  it('reports every location as failed and still uploads the agent_status record', async () => {
+    const s3 = await startS3Server({ buckets: [BUCKET] });
+    try {
+      const site = await createSite({ dir: await tempDir(), s3, openMeteo: { url: 'http://127.0.0.1:9/v1/forecast' } as OpenMeteoStub });
+      const { config } = await loadConfig(site.configFile);
+      const { credentials } = await loadCredentialsFile(config.s3.credentialsFile!);
+      const spool = createSpool(config.storage.dir);
+      await spool.prepare();
+      const logger = createListLogger();
+      // A source with a bug (not a SourceError): the one dependency replaced, to reach this path.
+      const source = { fetchCurrent: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'time')")) };
+      const deps: CollectDeps = {
+        config, source, spool, logger,
+        sink: createS3Sink({ config: config.s3, logger, credentials }),
+        store: createStatusStore(config.storage.dir, '0.0.0-test'),
+        identity: { version: '0.0.0-test', host: 'test-host' },
+      };
+      expect(await runCollectCycle(deps)).toMatchObject({ outcome: 'failed', locationsOk: 0, locationsFailed: 2, delivery: 'uploaded' });
+      const records = (await recordsInBucket(s3)).map((entry) => entry.record);
+      expect(records.map((record) => record.record_type)).toEqual(['agent_status']);
+      expect(logger.lines.filter((line) => line.level === 'error').map((line) => line.message)).toEqual([
+        'Could not read the Open-Meteo answer; every location of this cycle is reported as failed and polled again next cycle.',
+      ]);
+    } finally {
+      await s3.close();
+    }
+  });
+});
+
 describe('alreadyWritten', () => {
   const now = new Date('2026-11-21T10:20:00Z');
   const result = (time: string, interval: unknown = 900) => ({ observedAt: new Date(time), payload: { current: { interval } } });

@@ -183,6 +183,15 @@ export function checkObservation(
   now: Date,
   requested?: { latitude: number; longitude: number },
 ): ObservationCheck {
+  try {
+    return checkElement(element, variables, now, requested);
+  } catch (error) {
+    // Whatever an element holds, it fails only its own location.
+    return { ok: false, kind: 'bad-body', problem: `the answer could not be read (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+function checkElement(element: Record<string, unknown>, variables: string[], now: Date, requested?: { latitude: number; longitude: number }): ObservationCheck {
   const placement = requested ? misplaced(element, requested) : undefined;
   if (placement) return { ok: false, kind: 'bad-body', problem: placement };
   const current = element.current;

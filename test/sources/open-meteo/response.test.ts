@@ -108,6 +108,11 @@ describe('checkObservation', () => {
     expect(checkObservation(dateLine, variables, NOW, { latitude: 60.17, longitude: -179.9 }).ok).toBe(true);
   });
 
+  it('fails, instead of throwing, for an element it cannot read', () => {
+    const hostile = { current: { get time(): string { throw new RangeError('odd value'); } } };
+    expect(checkObservation(hostile, variables, NOW)).toEqual({ ok: false, kind: 'bad-body', problem: 'the answer could not be read (odd value)' });
+  });
+
   it.each([
     [element(undefined), 'no "current" block'],
     [element({ interval: 900, temperature_2m: 1, is_day: 1 }), 'current.time is missing'],
