@@ -2,12 +2,15 @@
 // log file is a symlink to /dev/full (every write fails with ENOSPC), or, when this runs as root,
 // the log folder is a 64 KiB tmpfs filled to the last byte.
 import { execFile, spawnSync } from 'node:child_process';
-import { readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import winston from 'winston';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logFilePath, ResilientFileTransport } from '../../agent/log/resilient-file.ts';
+import { BUCKET, createSite, recordsInBucket, runCli } from '../helpers/agent-site.ts';
+import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
+import { startS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
 
 const LOGGER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'agent', 'log', 'logger.ts');
@@ -47,6 +50,23 @@ describe('a log file that cannot be written', () => {
     expect(failureLines(result.stderr)).toHaveLength(1);
     expect(failureLines(result.stderr)[0]).toContain('ENOSPC');
     expect(result.stderr).toContain('Cycle finished. after=failure');
+  });
+
+  it.runIf(onLinux)('does not stop `once` from collecting and uploading', async () => {
+    const s3 = await startS3Server({ buckets: [BUCKET] });
+    const openMeteo = await startOpenMeteoStub();
+    try {
+      const site = await createSite({ dir: await tempDir(), s3, openMeteo });
+      await mkdir(site.logDir, { recursive: true });
+      await symlink('/dev/full', logFilePath(site.logDir, new Date()));
+      const result = await runCli(['once', '-c', site.configFile]);
+      expect(result.code).toBe(0);
+      expect(failureLines(result.stderr)).toHaveLength(1);
+      expect((await recordsInBucket(s3)).map((entry) => entry.record.record_type).sort()).toEqual(['agent_status', 'observation', 'observation']);
+    } finally {
+      await openMeteo.close();
+      await s3.close();
+    }
   });
 
   describe.runIf(canMount)('on a full filesystem (tmpfs)', () => {
