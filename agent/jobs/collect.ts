@@ -12,7 +12,7 @@ import { MAX_FUTURE_SECONDS, type LocationResult, type OpenMeteoSource } from '.
 import type { S3Sink } from '../sinks/s3/sink.ts';
 import { cycleFileName, parseSpoolFileName } from '../spool/file-names.ts';
 import type { DumpUsage, Spool } from '../spool/spool.ts';
-import type { StatusStore } from '../state/status-store.ts';
+import type { LocationState, StatusStore } from '../state/status-store.ts';
 import { deliverSpooledFile } from './deliver.ts';
 import { recordError } from './record-error.ts';
 
@@ -54,7 +54,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
     startedAt,
     collectedAt: now(),
     usage,
-    lastObservedAt: (id) => state.locations[id]?.lastObservedAt,
+    locationState: (id) => state.locations[id],
     lastErrorClass: (firstFailure && !firstFailure.ok ? firstFailure.error.kind : state.lastError?.errorClass) ?? null,
   });
 
@@ -99,7 +99,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
 function buildCycleRecords(
   deps: CollectDeps,
   results: LocationResult[],
-  cycle: { startedAt: Date; collectedAt: Date; usage: DumpUsage; lastObservedAt: (locationId: string) => string | undefined; lastErrorClass: string | null },
+  cycle: { startedAt: Date; collectedAt: Date; usage: DumpUsage; locationState: (locationId: string) => LocationState | undefined; lastErrorClass: string | null },
 ): { records: EnvelopeRecord[]; outcomes: LocationOutcome[] } {
   const records: EnvelopeRecord[] = [];
   const outcomes: LocationOutcome[] = [];
@@ -109,7 +109,7 @@ function buildCycleRecords(
       continue;
     }
     // Polled again before the source had a newer value: that record was already written.
-    if (alreadyWritten(result, cycle.lastObservedAt(result.location.id), cycle.collectedAt)) {
+    if (alreadyWritten(result.observedAt, cycle.locationState(result.location.id))) {
       outcomes.push({ id: result.location.id, outcome: 'ok' });
       continue;
     }
@@ -148,8 +148,8 @@ function buildCycleRecords(
 
 /**
  * Called once the cycle file is durable: from now on these observations count as written. A time
- * ahead of the clock is never remembered (it would make every later value look written already),
- * and one remembered before this rule existed is replaced.
+ * ahead of the clock is never remembered, and lastObservedAt (shown by status) is the newest time
+ * not ahead of it, replacing one an older version stored from a bad answer.
  */
 async function rememberObservations(store: StatusStore, records: EnvelopeRecord[], now: Date): Promise<void> {
   const latest = now.getTime() + MAX_FUTURE_SECONDS * 1000;
@@ -159,32 +159,29 @@ async function rememberObservations(store: StatusStore, records: EnvelopeRecord[
       const observedMs = new Date(record.observed_at).getTime();
       if (!(observedMs <= latest)) continue;
       const location = (state.locations[record.location.id] ??= {});
+      const recent = (Array.isArray(location.recentObservedAt) ? location.recentObservedAt : []).filter((seconds) => seconds !== observedMs / 1000);
+      location.recentObservedAt = [...recent, observedMs / 1000].slice(-REMEMBERED_OBSERVATIONS);
       const previousMs = location.lastObservedAt ? new Date(location.lastObservedAt).getTime() : Number.NaN;
       if (!(previousMs <= latest) || observedMs > previousMs) location.lastObservedAt = record.observed_at;
     }
   });
 }
 
+/** How many written observation times each location remembers: enough for a source that
+ *  flaps between slots or jumps back a few, small enough for status.json with 1,000 locations. */
+export const REMEMBERED_OBSERVATIONS = 12;
+
 /**
- * Whether this observation was written by an earlier cycle: the same time as the last one
- * remembered, or older by less than one source slot (`current.interval`). A remembered time
- * ahead of the clock proves nothing, so the dedup can never hold data back for longer than one
- * slot, whatever a bad answer once set.
+ * Whether this very observation (same location and time, so the same record_id) was written by
+ * an earlier cycle. Only an exact match counts: a remembered time can never hold back any other
+ * value, however wrong it was (a 2099 time stored by an older version suppresses nothing), and an
+ * older value that was never written is written.
  */
-export function alreadyWritten(result: { observedAt: Date; payload: Record<string, unknown> }, lastObservedAt: string | undefined, now: Date): boolean {
-  if (!lastObservedAt) return false;
-  const lastMs = new Date(lastObservedAt).getTime();
-  if (!(lastMs <= now.getTime() + MAX_FUTURE_SECONDS * 1000)) return false;
-  const observedMs = result.observedAt.getTime();
-  return observedMs <= lastMs && lastMs - observedMs < slotSeconds(result.payload) * 1000;
-}
-
-const DEFAULT_SLOT_SECONDS = 900;
-
-function slotSeconds(payload: Record<string, unknown>): number {
-  const current = payload.current as { interval?: unknown } | undefined;
-  const interval = current?.interval;
-  return typeof interval === 'number' && interval > 0 && interval <= 86_400 ? interval : DEFAULT_SLOT_SECONDS;
+export function alreadyWritten(observedAt: Date, location: LocationState | undefined): boolean {
+  if (!location) return false;
+  const seconds = observedAt.getTime() / 1000;
+  if (Array.isArray(location.recentObservedAt) && location.recentObservedAt.includes(seconds)) return true;
+  return location.lastObservedAt !== undefined && new Date(location.lastObservedAt).getTime() === observedAt.getTime();
 }
 
 /**

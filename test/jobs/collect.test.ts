@@ -138,6 +138,23 @@ describe('runCollectCycle with hostile Open-Meteo answers', () => {
     expect(await statusRecords()).toHaveLength(2);
   });
 
+  it('writes each observation once even when the source flaps back to earlier slots, and never drops an unwritten one', async () => {
+    const deps = await makeDeps();
+    const poll = async (time: string, clockAt: string) => {
+      clock = new Date(clockAt);
+      body = answer(element(HELSINKI, time), element(JYVASKYLA, time));
+      await runCollectCycle(deps);
+    };
+    await poll('2026-11-21T10:00', '2026-11-21T10:05:00Z');
+    await poll('2026-11-21T10:15', '2026-11-21T10:20:00Z');
+    await poll('2026-11-21T10:00', '2026-11-21T10:21:00Z'); // a cache node one slot behind
+    await poll('2026-11-21T09:45', '2026-11-21T10:22:00Z'); // never written before: kept
+    await poll('2026-11-21T10:15', '2026-11-21T10:23:00Z');
+    const helsinki = (await observations()).filter((o) => o.location === 'helsinki').map((o) => o.observed_at).sort();
+    expect(helsinki).toEqual(['2026-11-21T09:45:00.000Z', '2026-11-21T10:00:00.000Z', '2026-11-21T10:15:00.000Z']);
+    expect((await deps.store.read()).locations.helsinki?.lastObservedAt).toBe('2026-11-21T10:15:00.000Z');
+  });
+
   it.each([
     ['utc_offset_seconds = 1e13', element(HELSINKI, '2026-11-21T10:00', { utc_offset_seconds: 1e13 }), 'not a real UTC offset', 'bad-time'],
     ['an impossible date', element(HELSINKI, '2026-02-31T25:61'), 'not a real time', 'bad-time'],
@@ -201,18 +218,17 @@ describe('runCollectCycle when the source itself breaks', () => {
 });
 
 describe('alreadyWritten', () => {
-  const now = new Date('2026-11-21T10:20:00Z');
-  const result = (time: string, interval: unknown = 900) => ({ observedAt: new Date(time), payload: { current: { interval } } });
+  const at = (time: string) => new Date(time);
+  const seconds = (time: string) => new Date(time).getTime() / 1000;
 
   it.each([
-    ['the same time', result('2026-11-21T10:15:00Z'), '2026-11-21T10:15:00.000Z', true],
-    ['a newer time', result('2026-11-21T10:15:00Z'), '2026-11-21T10:00:00.000Z', false],
-    ['an older time within one slot', result('2026-11-21T10:10:00Z'), '2026-11-21T10:15:00.000Z', true],
-    ['an older time one slot back', result('2026-11-21T10:00:00Z'), '2026-11-21T10:15:00.000Z', false],
-    ['an hourly source one slot back', result('2026-11-21T09:00:00Z', 3600), '2026-11-21T10:00:00.000Z', false],
-    ['a remembered time in the future', result('2026-11-21T10:15:00Z'), '2099-01-01T00:00:00.000Z', false],
-    ['nothing remembered', result('2026-11-21T10:15:00Z'), undefined, false],
-  ])('%s', (_name, input, last, expected) => {
-    expect(alreadyWritten(input, last, now)).toBe(expected);
+    ['the same time as the last one', at('2026-11-21T10:15:00Z'), { lastObservedAt: '2026-11-21T10:15:00.000Z' }, true],
+    ['a time among the recent ones (the source flapped back)', at('2026-11-21T09:45:00Z'), { lastObservedAt: '2026-11-21T10:15:00.000Z', recentObservedAt: [seconds('2026-11-21T09:45:00Z'), seconds('2026-11-21T10:15:00Z')] }, true],
+    ['a newer time', at('2026-11-21T10:30:00Z'), { lastObservedAt: '2026-11-21T10:15:00.000Z', recentObservedAt: [seconds('2026-11-21T10:15:00Z')] }, false],
+    ['an older time never written', at('2026-11-21T10:10:00Z'), { lastObservedAt: '2026-11-21T10:15:00.000Z', recentObservedAt: [seconds('2026-11-21T10:15:00Z')] }, false],
+    ['any time, when 2099 was remembered', at('2026-11-21T10:15:00Z'), { lastObservedAt: '2099-01-01T00:00:00.000Z' }, false],
+    ['nothing remembered', at('2026-11-21T10:15:00Z'), undefined, false],
+  ])('%s', (_name, observedAt, location, expected) => {
+    expect(alreadyWritten(observedAt, location)).toBe(expected);
   });
 });
