@@ -47,7 +47,9 @@ export type SourceErrorKind =
   /** Open-Meteo has no data for this location (400 "No data is available for this location"). */
   | 'no-data'
   /** The agent's own ledger of the free API's hourly or daily budget is spent; nothing was sent. */
-  | 'over-budget';
+  | 'over-budget'
+  /** current.time impossible, ahead of this server's clock, or implausibly old. */
+  | 'bad-time';
 
 export class SourceError extends Error {
   readonly kind: SourceErrorKind;

@@ -10,6 +10,7 @@ import { registerServiceCommands } from './commands/service.ts';
 import { uneditedExampleProblem } from '../config/example-identity.ts';
 import { loadConfigOrReport } from './config-loader.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
+import { writeErr } from './terminal.ts';
 
 // Without -c, the config is where the installers and packages put it (one path per OS).
 const configOption = new Option('-c, --config <file>', 'path of the config.ini').default(defaultConfigFile());
@@ -35,7 +36,7 @@ function withSiteConfig(action: Parameters<typeof withConfig>[0]) {
     const config = await loadConfigOrReport(options.config);
     if (!config) return ExitCode.invalidConfig;
     const problem = options.demo === true ? undefined : uneditedExampleProblem(config);
-    if (problem) process.stderr.write(`${problem} To try the agent out with the example as it is, add --demo.\n`);
+    if (problem) writeErr(`${problem} To try the agent out with the example as it is, add --demo.\n`);
     return problem ? ExitCode.invalidConfig : action(config);
   };
 }
@@ -131,12 +132,12 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidConfig;
     }
     if (error instanceof LockError) {
-      process.stderr.write(`${error.message}\n`);
+      writeErr(`${error.message}\n`);
       return ExitCode.locked;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${redactText(message)}\n`);
-    if (process.env.DATAPIPE_DEBUG && error instanceof Error) process.stderr.write(`${redactText(error.stack ?? '')}\n`);
+    writeErr(`error: ${redactText(message)}\n`);
+    if (process.env.DATAPIPE_DEBUG && error instanceof Error) writeErr(`${redactText(error.stack ?? '')}\n`);
     return ExitCode.failed;
   }
 }

@@ -126,8 +126,11 @@ export const region = checkedText((value) =>
 
 export const keyPrefix = checkedText((value) => {
   if (value === '') return null;
-  const example = "expected something like 'raw/' or 'site-a/raw/', or an empty value for no prefix";
+  const example = "a valid prefix is empty, or folder names each followed by '/' (like 'raw/' or 'site-a/raw/'), with no leading '/', no '.' or '..' folder, no backslash or control character";
   if (value.startsWith('/')) return `'${value}' starts with '/'; ${example}`;
+  // S3 keeps '.' and '..' as literal key characters but SigV4 clients normalise them out of the
+  // path, so the signature no longer matches and the error blames the secret key.
+  if (value.split('/').some((segment) => segment === '.' || segment === '..')) return `'${value}' has a '.' or '..' folder; ${example}`;
   if (!value.endsWith('/')) return `'${value}' must end with '/'; ${example}`;
   if (value.includes('//')) return `'${value}' contains '//' (an empty folder name); ${example}`;
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected

@@ -34,6 +34,9 @@ const COMMERCIAL_HOST = 'customer-api.open-meteo.com';
 export const MAX_LOCATIONS_PER_REQUEST = 1000;
 const TOP_OF_FILE = '(top of file)';
 
+/** The folders of `<storage.dir>` the agent writes and deletes in (spool/, state/). */
+export const STORAGE_WORKING_FOLDERS = ['temp', 'dump', 'state', 'packs', 'quarantine'];
+
 export const rules: ConfigRule[] = [
   {
     name: 'storageFolderWritable',
@@ -49,9 +52,11 @@ export const rules: ConfigRule[] = [
     name: 'logFolderOutsideSpool',
     uses: ['storage.dir', 'logging.dir'],
     check: async (config) => {
-      const spool = ['temp', 'dump', 'state'].map((name) => join(config.storage.dir, name));
+      // The agent empties these folders as it works (drain deletes what S3 confirmed, recovery
+      // moves temp/, packs/ is cleared after each pack): log files there would be deleted.
+      const spool = STORAGE_WORKING_FOLDERS.map((name) => join(config.storage.dir, name));
       const inside = spool.find((folder) => isSameOrInside(config.logging.dir, folder));
-      return inside ? error('logging.dir', `${config.logging.dir} is inside the agent's data folder ${inside}; choose a folder outside temp/, dump/ and state/, e.g. ${join(config.storage.dir, 'logs')}`) : none;
+      return inside ? error('logging.dir', `${config.logging.dir} is inside the agent's data folder ${inside}; choose a folder outside ${STORAGE_WORKING_FOLDERS.map((name) => `${name}/`).join(', ')}, e.g. ${join(config.storage.dir, 'logs')}`) : none;
     },
   },
   { name: 'credentialsFileReadable', uses: ['s3.credentials_file'], check: checkCredentialsFile },

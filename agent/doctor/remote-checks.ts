@@ -37,6 +37,7 @@ const SOURCE_FIXES: Record<SourceErrorKind, string> = {
   'bad-body': 'The answer was not valid Open-Meteo data: check [open_meteo] url (a proxy error page?) and the variable names.',
   'no-data': 'Open-Meteo has no data for a configured location: check its latitude and longitude in [locations] (sea or outside the model area?).',
   'over-budget': "The free API's hourly or daily call budget is spent; see the budget line above and reduce locations, variables or the schedule, or use the commercial endpoint.",
+  'bad-time': "The answer's time is impossible or ahead of this server's clock: check the clock (the clock line above) and [open_meteo] url.",
 };
 
 export async function checkOpenMeteoCall(config: AgentConfig, dispatcher: Dispatcher, logger: Logger): Promise<CheckResult> {

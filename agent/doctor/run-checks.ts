@@ -19,6 +19,7 @@ import { checkOpenMeteoBudget } from './budget-check.ts';
 import { checkRolesAnywhere } from './roles-anywhere-check.ts';
 import { checkService } from './service-check.ts';
 import { skip, type CheckResult, type CheckStatus, type DoctorReport } from './types.ts';
+import { escapeControl } from '../log/control-chars.ts';
 
 export interface DoctorOptions {
   /** Asks the OS service manager; doctor's service line. */
@@ -102,10 +103,11 @@ function summarise(checks: CheckResult[]): Record<CheckStatus, number> {
 export function formatDoctorReport(report: DoctorReport): string {
   const lines = [`datapipe-agent ${report.agentVersion} doctor  config ${report.config}  ${report.generatedAt}`, ''];
   for (const check of report.checks) {
-    const [first = '', ...more] = check.detail.split('\n');
-    lines.push(`${check.status.padEnd(4)}  ${check.title}: ${first}`);
+    // Details quote servers and files (an Open-Meteo reason, a certificate subject): escaped.
+    const [first = '', ...more] = check.detail.split('\n').map(escapeControl);
+    lines.push(`${check.status.padEnd(4)}  ${escapeControl(check.title)}: ${first}`);
     for (const line of more) lines.push(`      ${line}`);
-    if (check.fix) lines.push(`      Fix: ${check.fix}`);
+    if (check.fix) lines.push(`      Fix: ${escapeControl(check.fix)}`);
   }
   const { PASS, WARN, FAIL, SKIP } = report.summary;
   lines.push('', `${PASS} passed, ${WARN} warning(s), ${FAIL} failed, ${SKIP} skipped.${FAIL > 0 ? ' Fix the FAIL lines and run doctor again.' : ' Ready.'}`);

@@ -7,11 +7,12 @@
 import type { AgentConfig } from '../config/types.ts';
 import { buildAgentStatus, buildObservation, toNdjson, type AgentIdentity, type EnvelopeRecord, type LocationOutcome } from '../envelope/records.ts';
 import type { Logger } from '../log/logger.ts';
-import type { LocationResult, OpenMeteoSource } from '../sources/open-meteo/index.ts';
+import { SourceError } from '../errors.ts';
+import { MAX_FUTURE_SECONDS, type LocationResult, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import type { S3Sink } from '../sinks/s3/sink.ts';
 import { cycleFileName, parseSpoolFileName } from '../spool/file-names.ts';
 import type { DumpUsage, Spool } from '../spool/spool.ts';
-import type { StatusStore } from '../state/status-store.ts';
+import type { LocationState, StatusStore } from '../state/status-store.ts';
 import { deliverSpooledFile } from './deliver.ts';
 import { recordError } from './record-error.ts';
 
@@ -43,7 +44,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   const usage = await deps.spool.dumpUsage();
   if (usage.bytes >= deps.config.storage.maxDumpMb * MEGABYTE) return skipForFullDump(deps, usage, startedAt, now());
 
-  const results = await deps.source.fetchCurrent(deps.config.locations, signal);
+  const results = await fetchGuarded(deps, signal);
   const state = await deps.store.read();
   const firstFailure = results.find((result) => !result.ok);
   if (firstFailure && !firstFailure.ok) {
@@ -53,14 +54,14 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
     startedAt,
     collectedAt: now(),
     usage,
-    lastObservedAt: (id) => state.locations[id]?.lastObservedAt,
+    locationState: (id) => state.locations[id],
     lastErrorClass: (firstFailure && !firstFailure.ok ? firstFailure.error.kind : state.lastError?.errorClass) ?? null,
   });
 
   const body = Buffer.from(toNdjson(records));
   const name = cycleFileName(deps.config.customer.id, startedAt, body);
   const path = await deps.spool.writeTemp(name, body);
-  await rememberObservations(deps.store, records);
+  await rememberObservations(deps.store, records, now());
   const file = { ...parseSpoolFileName(name)!, path };
   const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.config.s3.prefix, signal });
   if (!delivery.ok) await deps.spool.moveToDump(path);
@@ -98,7 +99,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
 function buildCycleRecords(
   deps: CollectDeps,
   results: LocationResult[],
-  cycle: { startedAt: Date; collectedAt: Date; usage: DumpUsage; lastObservedAt: (locationId: string) => string | undefined; lastErrorClass: string | null },
+  cycle: { startedAt: Date; collectedAt: Date; usage: DumpUsage; locationState: (locationId: string) => LocationState | undefined; lastErrorClass: string | null },
 ): { records: EnvelopeRecord[]; outcomes: LocationOutcome[] } {
   const records: EnvelopeRecord[] = [];
   const outcomes: LocationOutcome[] = [];
@@ -107,18 +108,31 @@ function buildCycleRecords(
       outcomes.push({ id: result.location.id, outcome: 'failed', error_class: result.error.kind });
       continue;
     }
-    outcomes.push({ id: result.location.id, outcome: 'ok' });
-    const lastObservedAt = cycle.lastObservedAt(result.location.id);
     // Polled again before the source had a newer value: that record was already written.
-    if (lastObservedAt && result.observedAt.getTime() <= new Date(lastObservedAt).getTime()) continue;
-    records.push(buildObservation({
-      customerId: deps.config.customer.id,
-      location: result.location,
-      observedAt: result.observedAt,
-      collectedAt: cycle.collectedAt,
-      agent: deps.identity,
-      payload: result.payload,
-    }));
+    if (alreadyWritten(result.observedAt, cycle.locationState(result.location.id))) {
+      outcomes.push({ id: result.location.id, outcome: 'ok' });
+      continue;
+    }
+    // One location's odd answer (a time no Date can hold, a value nested too deep to serialise)
+    // fails that location only; the others and the agent_status record are still written.
+    try {
+      const record = buildObservation({
+        customerId: deps.config.customer.id,
+        location: result.location,
+        observedAt: result.observedAt,
+        collectedAt: cycle.collectedAt,
+        agent: deps.identity,
+        payload: result.payload,
+      });
+      JSON.stringify(record);
+      records.push(record);
+      outcomes.push({ id: result.location.id, outcome: 'ok' });
+    } catch (error) {
+      deps.logger.error('Could not write the observation of one location; it is reported as failed and polled again next cycle.', {
+        location: result.location.id, error: error instanceof Error ? error.message : String(error),
+      });
+      outcomes.push({ id: result.location.id, outcome: 'failed', error_class: 'bad-body' });
+    }
   }
   records.push(buildAgentStatus({
     customerId: deps.config.customer.id,
@@ -132,15 +146,58 @@ function buildCycleRecords(
   return { records, outcomes };
 }
 
-/** Called once the cycle file is durable: from now on these observations count as written. */
-async function rememberObservations(store: StatusStore, records: EnvelopeRecord[]): Promise<void> {
+/**
+ * Called once the cycle file is durable: from now on these observations count as written. A time
+ * ahead of the clock is never remembered, and lastObservedAt (shown by status) is the newest time
+ * not ahead of it, replacing one an older version stored from a bad answer.
+ */
+async function rememberObservations(store: StatusStore, records: EnvelopeRecord[], now: Date): Promise<void> {
+  const latest = now.getTime() + MAX_FUTURE_SECONDS * 1000;
   await store.update((state) => {
     for (const record of records) {
       if (record.record_type !== 'observation') continue;
+      const observedMs = new Date(record.observed_at).getTime();
+      if (!(observedMs <= latest)) continue;
       const location = (state.locations[record.location.id] ??= {});
-      location.lastObservedAt = record.observed_at;
+      const recent = (Array.isArray(location.recentObservedAt) ? location.recentObservedAt : []).filter((seconds) => seconds !== observedMs / 1000);
+      location.recentObservedAt = [...recent, observedMs / 1000].slice(-REMEMBERED_OBSERVATIONS);
+      const previousMs = location.lastObservedAt ? new Date(location.lastObservedAt).getTime() : Number.NaN;
+      if (!(previousMs <= latest) || observedMs > previousMs) location.lastObservedAt = record.observed_at;
     }
   });
+}
+
+/** How many written observation times each location remembers: enough for a source that
+ *  flaps between slots or jumps back a few, small enough for status.json with 1,000 locations. */
+export const REMEMBERED_OBSERVATIONS = 12;
+
+/**
+ * Whether this very observation (same location and time, so the same record_id) was written by
+ * an earlier cycle. Only an exact match counts: a remembered time can never hold back any other
+ * value, however wrong it was (a 2099 time stored by an older version suppresses nothing), and an
+ * older value that was never written is written.
+ */
+export function alreadyWritten(observedAt: Date, location: LocationState | undefined): boolean {
+  if (!location) return false;
+  const seconds = observedAt.getTime() / 1000;
+  if (Array.isArray(location.recentObservedAt) && location.recentObservedAt.includes(seconds)) return true;
+  return location.lastObservedAt !== undefined && new Date(location.lastObservedAt).getTime() === observedAt.getTime();
+}
+
+/**
+ * The source's results; never throws but for shutdown. A source bug (an answer it did not expect)
+ * fails every location of this cycle instead of skipping the cycle, so its agent_status is written.
+ */
+async function fetchGuarded(deps: CollectDeps, signal: AbortSignal | undefined): Promise<LocationResult[]> {
+  try {
+    return await deps.source.fetchCurrent(deps.config.locations, signal);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    deps.logger.error('Could not read the Open-Meteo answer; every location of this cycle is reported as failed and polled again next cycle.', { error: detail });
+    const failure = new SourceError('bad-body', `The agent could not read the Open-Meteo answer (${detail.slice(0, 200)}).`, { cause: error });
+    return deps.config.locations.map((location) => ({ location, ok: false as const, error: failure }));
+  }
 }
 
 function logUploadFailure(logger: Logger, name: string, error: { retryable: boolean; code: string; message: string; hint?: string }): void {

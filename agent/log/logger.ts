@@ -8,9 +8,10 @@
 // **REDACTED**, and every string registered with `registerSecret` is masked in the message and
 // the fields as a second line of defence (an SDK error message could echo a key).
 import winston from 'winston';
-import DailyRotateFile from 'winston-daily-rotate-file';
 import type { LogLevel } from '../config/types.ts';
+import { escapeControl } from './control-chars.ts';
 import { redactText } from './redact.ts';
+import { ResilientFileTransport } from './resilient-file.ts';
 
 export { redactText, registerSecret } from './redact.ts';
 
@@ -37,7 +38,8 @@ export interface LoggerOptions {
 function formatValue(value: LogFieldValue): string {
   if (value === null || value === undefined) return '-';
   const text = redactText(String(value));
-  return /[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text;
+  // JSON.stringify escapes C0 controls; escapeControl also catches ESC in unquoted values, C1 and bidi.
+  return escapeControl(/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text);
 }
 
 /** `key=value` pairs in insertion order; undefined fields are left out. */
@@ -53,7 +55,7 @@ export function formatFields(fields: LogFields | undefined): string {
 const lineFormat = winston.format.printf((info) => {
   const component = typeof info.component === 'string' ? info.component : 'agent';
   const fields = formatFields(info.fields as LogFields | undefined);
-  const message = redactText(String(info.message));
+  const message = escapeControl(redactText(String(info.message)));
   return `${String(info.timestamp)} ${info.level.padEnd(5)} ${component}: ${message}${fields ? ` ${fields}` : ''}`;
 });
 
@@ -65,16 +67,8 @@ export interface AgentLogger extends Logger {
 export function createLogger(options: LoggerOptions): AgentLogger {
   const transports: winston.transport[] = [];
   if (options.dir) {
-    transports.push(
-      new DailyRotateFile({
-        dirname: options.dir,
-        filename: 'agent-%DATE%.log',
-        datePattern: 'YYYY-MM-DD',
-        utc: true,
-        maxFiles: `${options.keepDays}d`,
-        auditFile: `${options.dir}/.log-audit.json`,
-      }),
-    );
+    // A failing log disk must never stop collection: see resilient-file.ts.
+    transports.push(new ResilientFileTransport({ dir: options.dir, keepDays: options.keepDays, linesAlreadyOnStderr: options.console }));
   }
   if (options.console) transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] }));
   const root = winston.createLogger({
@@ -82,6 +76,10 @@ export function createLogger(options: LoggerOptions): AgentLogger {
     format: winston.format.combine(winston.format.timestamp(), lineFormat),
     transports,
     silent: transports.length === 0,
+  });
+  // Winston re-emits a transport's 'error' on the logger; unheard, it would end the process.
+  root.on('error', (error: unknown) => {
+    process.stderr.write(`${new Date().toISOString()} error log: A log transport failed; the agent keeps running. error=${JSON.stringify(error instanceof Error ? error.message : String(error))}\n`);
   });
 
   const make = (component: string): Logger => ({

@@ -23,6 +23,9 @@ export const WINDOWS_EVENTS = {
   dumpNearlyFull: { id: 202, type: 'WARNING' },
   dumpFull: { id: 203, type: 'ERROR' },
   dumpCleared: { id: 210, type: 'INFORMATION' },
+  logFileFailed: { id: 300, type: 'ERROR' },
+  errorWithoutLogFile: { id: 301, type: 'ERROR' },
+  logFileRecovered: { id: 310, type: 'INFORMATION' },
 } as const;
 
 export type WindowsEventName = keyof typeof WINDOWS_EVENTS;

@@ -4,13 +4,17 @@
 // A lock left by a process that died (kill -9, power loss) must not keep the service from
 // starting, or the service manager would restart it into the same refusal forever. It is stale
 // when its process is gone, or when the machine has rebooted since it was written (after a
-// reboot the old pid may belong to an unrelated process). A lock from another host (a storage
-// folder on a network share) is never taken over automatically.
+// reboot the old pid may belong to an unrelated process), or when its pid now belongs to another
+// process: one that started after the lock was written, or runs another executable (pid reuse;
+// pid 1 in a fresh container after a kill), or this very process (a pid can only be ours if the
+// lock outlived an earlier holder; this process knows which locks it holds). A lock from another
+// host (a storage folder on a network share) is never taken over automatically.
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LockError } from '../errors.ts';
+import { currentBootId, identifyProcess } from './process-identity.ts';
 
 export interface LockOwner {
   pid: number;
@@ -18,6 +22,11 @@ export interface LockOwner {
   command: string;
   startedAt: string;
   bootTime: string;
+  /** Linux: this boot's id, and the holder's start ticks and executable, to tell the holder from
+   *  an unrelated process that has the same pid now (process-identity.ts). */
+  bootId?: string;
+  startTicks?: number;
+  executable?: string;
 }
 
 export interface InstanceLock {
@@ -25,6 +34,8 @@ export interface InstanceLock {
 }
 
 const BOOT_TIME_TOLERANCE_MS = 120_000;
+/** Lock files this process holds right now: its own pid in any other lock is a leftover. */
+const heldPaths = new Set<string>();
 
 function currentBootTime(): Date {
   return new Date(Date.now() - uptime() * 1000);
@@ -40,10 +51,19 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
-function isStale(owner: LockOwner): boolean {
+async function hasRebooted(owner: LockOwner): Promise<boolean> {
+  const bootId = await currentBootId();
+  if (owner.bootId && bootId) return owner.bootId !== bootId;
+  return Math.abs(new Date(owner.bootTime).getTime() - currentBootTime().getTime()) > BOOT_TIME_TOLERANCE_MS;
+}
+
+async function isStale(owner: LockOwner, path: string): Promise<boolean> {
   if (owner.host !== hostname()) return false;
-  const rebooted = Math.abs(new Date(owner.bootTime).getTime() - currentBootTime().getTime()) > BOOT_TIME_TOLERANCE_MS;
-  return rebooted || !isProcessAlive(owner.pid);
+  if ((await hasRebooted(owner)) || !isProcessAlive(owner.pid)) return true;
+  if (owner.pid === process.pid) return !heldPaths.has(path);
+  const live = await identifyProcess(owner.pid);
+  if (owner.startTicks !== undefined && live.startTicks !== undefined) return owner.startTicks !== live.startTicks;
+  return Boolean(live.executable && owner.executable && live.executable !== owner.executable);
 }
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {
@@ -57,14 +77,17 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
 /** Takes the storage folder's lock or throws LockError naming the process that holds it. */
 export async function acquireInstanceLock(storageDir: string, command: string): Promise<InstanceLock> {
   const dir = join(storageDir, 'state');
-  const path = join(dir, 'agent.lock');
+  const path = resolve(dir, 'agent.lock');
   await mkdir(dir, { recursive: true });
+  const [self, bootId] = await Promise.all([identifyProcess(process.pid), currentBootId()]);
   const me: LockOwner = {
     pid: process.pid,
     host: hostname(),
     command,
     startedAt: new Date().toISOString(),
     bootTime: currentBootTime().toISOString(),
+    ...(bootId ? { bootId } : {}),
+    ...self,
   };
 
   for (let attempt = 0; attempt < 2; attempt += 1) {
@@ -78,6 +101,7 @@ export async function acquireInstanceLock(storageDir: string, command: string): 
       try {
         await handle.writeFile(JSON.stringify(me));
         await handle.close();
+        heldPaths.add(path);
         return { release: () => releaseLock(path) };
       } catch (error) {
         // A full disk: an empty lock would look like garbage to the next process. Leave none.
@@ -87,7 +111,7 @@ export async function acquireInstanceLock(storageDir: string, command: string): 
       }
     }
     const owner = await readOwner(path);
-    if (owner && !isStale(owner)) {
+    if (owner && !(await isStale(owner, path))) {
       throw new LockError(
         `Another datapipe-agent is already using ${storageDir}: pid ${owner.pid} on ${owner.host}, ` +
           `command '${owner.command}', started ${owner.startedAt}. Stop it first (for the service: ` +
@@ -106,11 +130,13 @@ export async function acquireInstanceLock(storageDir: string, command: string): 
 
 /** The live process holding the storage folder, if any (for `status`). */
 export async function findLockOwner(storageDir: string): Promise<LockOwner | undefined> {
-  const owner = await readOwner(join(storageDir, 'state', 'agent.lock'));
-  return owner && !isStale(owner) ? owner : undefined;
+  const path = resolve(storageDir, 'state', 'agent.lock');
+  const owner = await readOwner(path);
+  return owner && !(await isStale(owner, path)) ? owner : undefined;
 }
 
 async function releaseLock(path: string): Promise<void> {
+  heldPaths.delete(path);
   const owner = await readOwner(path);
   if (owner?.pid === process.pid && owner.host === hostname()) await unlink(path).catch(() => undefined);
 }

@@ -7,6 +7,7 @@ import { FREE_LIMITS, readBudgetFile, useOf, type BudgetUse } from '../sources/o
 import { readNoDataFile, type NoDataEntry } from '../sources/open-meteo/no-data-memory.ts';
 import { describeCertificate, type CertificateStatus } from '../sinks/s3/roles-anywhere/certificate-status.ts';
 import { createSpool } from '../spool/spool.ts';
+import { escapeControl } from '../log/control-chars.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { findLockOwner, type LockOwner } from './instance-lock.ts';
 import { createStatusStore, type AgentState } from './status-store.ts';
@@ -75,37 +76,42 @@ function age(iso: string | null | undefined, now: Date): string {
   return `${iso} (${text})`;
 }
 
+/** Text from status.json, which holds server-supplied messages: shown with control characters escaped. */
+function v(text: string | number | null | undefined): string {
+  return escapeControl(String(text ?? ''));
+}
+
 export function formatStatusReport(report: StatusReport): string {
   const now = new Date(report.generatedAt);
   const lines = [
-    `datapipe-agent ${report.agentVersion}  customer ${report.customer}  config ${report.config}`,
-    `Process:      ${report.process.running ? `running, pid ${report.process.pid} (${report.process.command}) since ${report.process.since}` : 'not running'}`,
+    `datapipe-agent ${v(report.agentVersion)}  customer ${v(report.customer)}  config ${v(report.config)}`,
+    `Process:      ${report.process.running ? `running, pid ${report.process.pid} (${v(report.process.command)}) since ${v(report.process.since)}` : 'not running'}`,
   ];
   const cycle = report.lastCycle;
   lines.push(cycle
-    ? `Last cycle:   ${age(cycle.finishedAt, now)}: ${cycle.outcome}, ${cycle.locationsOk} ok / ${cycle.locationsFailed} failed, ${cycle.delivery}${cycle.file ? ` (${cycle.file})` : ''}${cycle.reason ? `: ${cycle.reason}` : ''}`
+    ? `Last cycle:   ${age(cycle.finishedAt, now)}: ${v(cycle.outcome)}, ${cycle.locationsOk} ok / ${cycle.locationsFailed} failed, ${v(cycle.delivery)}${cycle.file ? ` (${v(cycle.file)})` : ''}${cycle.reason ? `: ${v(cycle.reason)}` : ''}`
     : 'Last cycle:   none yet');
-  lines.push(`Last upload:  ${report.lastUpload ? `${age(report.lastUpload.at, now)}: ${report.lastUpload.key}` : 'never'}`);
+  lines.push(`Last upload:  ${report.lastUpload ? `${age(report.lastUpload.at, now)}: ${v(report.lastUpload.key)}` : 'never'}`);
   const drain = report.lastDrain;
-  lines.push(`Last retry:   ${drain ? `${age(drain.at, now)}: ${drain.uploaded} uploaded, ${drain.failed} failed, ${drain.remaining} remaining${drain.stoppedBy ? `, stopped by ${drain.stoppedBy}` : ''}` : 'never'}`);
+  lines.push(`Last retry:   ${drain ? `${age(drain.at, now)}: ${drain.uploaded} uploaded, ${drain.failed} failed, ${drain.remaining} remaining${drain.stoppedBy ? `, stopped by ${v(drain.stoppedBy)}` : ''}` : 'never'}`);
   const dump = report.dump;
   lines.push(`Dump:         ${dump.files} file(s), ${(dump.bytes / 1024).toFixed(1)} KiB, oldest ${age(dump.oldestAt, now)}` +
-    (dump.unrecognised.length ? `; ${dump.unrecognised.length} unrecognised file(s) left alone: ${dump.unrecognised.slice(0, 5).join(', ')}` : ''));
+    (dump.unrecognised.length ? `; ${dump.unrecognised.length} unrecognised file(s) left alone: ${dump.unrecognised.slice(0, 5).map(v).join(', ')}` : ''));
   const error = report.lastError;
-  lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${error.component} ${error.errorClass}: ${error.message}${error.hint ? `\n              Fix: ${error.hint}` : ''}` : 'none'}`);
+  lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${v(error.component)} ${v(error.errorClass)}: ${v(error.message)}${error.hint ? `\n              Fix: ${v(error.hint)}` : ''}` : 'none'}`);
   const budget = report.openMeteoBudget;
   lines.push(`Open-Meteo:   ${budget ? `free API calls used: ${budget.minute} of ${budget.limits.minute} in the last minute, ${budget.hour} of ${budget.limits.hour} this hour, ${budget.day} of ${budget.limits.day} today (UTC)` : 'no per-address call budget (call_budget = none)'}`);
   for (const [id, entry] of Object.entries(report.openMeteoNoData)) {
-    lines.push(`              no data for location ${id} since ${entry.since}; asked again after ${entry.retryAt}`);
+    lines.push(`              no data for location ${v(id)} since ${entry.since}; asked again after ${entry.retryAt}`);
   }
   const certificate = report.certificate;
   if (certificate) {
     const label = { ok: 'ok', warn: 'WARN', fail: 'FAIL' }[certificate.level];
-    lines.push(`Certificate:  ${label}: ${certificate.detail}${certificate.fix ? `\n              Fix: ${certificate.fix}` : ''}`);
+    lines.push(`Certificate:  ${label}: ${v(certificate.detail)}${certificate.fix ? `\n              Fix: ${v(certificate.fix)}` : ''}`);
   }
   lines.push('Locations:');
   for (const location of report.locations) {
-    lines.push(`  ${location.id.padEnd(20)} last success ${age(location.lastSuccessAt, now)}; last failure ${location.lastFailureAt ? `${age(location.lastFailureAt, now)} (${location.lastError})` : 'never'}`);
+    lines.push(`  ${v(location.id).padEnd(20)} last success ${age(location.lastSuccessAt, now)}; last failure ${location.lastFailureAt ? `${age(location.lastFailureAt, now)} (${v(location.lastError)})` : 'never'}`);
   }
   return lines.join('\n') + '\n';
 }

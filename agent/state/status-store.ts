@@ -24,6 +24,8 @@ export interface LocationState {
   /** observed_at of the newest observation written to a cycle file: an unchanged value polled
    *  again is not written a second time (it would be the same record under a second key). */
   lastObservedAt?: string;
+  /** Epoch seconds of the observations written most recently (at most a dozen, newest last). */
+  recentObservedAt?: number[];
   lastSuccessAt?: string;
   lastFailureAt?: string;
   lastError?: string;

@@ -22,7 +22,7 @@ import { parseCampaignArgs, USAGE, type CampaignOptions } from './options.ts';
 import { createRandom } from './random.ts';
 import { formatFigures } from './report.ts';
 import { BUCKET, CAMPAIGN_CREDENTIALS, createSite, type Site } from './site.ts';
-import { createSourceClock } from './source-clock.ts';
+import { createSourceClock, SOURCE_CLOCK_SPEED } from './source-clock.ts';
 
 /** Fault-free time at the end, so queued faults are used up and the last cycles finish. */
 const CALM_MS = 12_000;
@@ -40,7 +40,9 @@ async function main(): Promise<number> {
   console.log(`faults: seed ${options.seed} (replay: ${command})`);
   const startedAt = Date.now();
   const log = createCampaignLog();
-  const clock = createSourceClock();
+  // Behind real time by the whole run at full speed plus a day (agent clock set back 2 h, source
+  // jumps forward), so no served time is ever ahead of the agent's clock.
+  const clock = createSourceClock(Date.now(), (options.minutes * 60_000 * SOURCE_CLOCK_SPEED) + 86_400_000);
   const s3 = await startS3Server({ buckets: [BUCKET], credentials: CAMPAIGN_CREDENTIALS });
   const stub = await startOpenMeteoStub({
     now: clock.now,

@@ -3,8 +3,11 @@
 // This clock runs 900 times faster (one new 15-minute slot per real second), so almost every
 // cycle carries new observations and a few minutes give hundreds of records to account for.
 // `jumpSlots` moves it forward or back by whole slots: the source's clock jumping.
+// The agent refuses observations more than a few minutes ahead of its own clock, so the fast clock
+// starts `lagMs` in the past: the campaign passes enough lag that it never overtakes real time.
 const SLOT_MS = 15 * 60 * 1000;
-const SPEED = 900;
+export const SOURCE_CLOCK_SPEED = 900;
+const SPEED = SOURCE_CLOCK_SPEED;
 
 export interface SourceClock {
   now(): Date;
@@ -12,8 +15,8 @@ export interface SourceClock {
   readonly jumps: number;
 }
 
-export function createSourceClock(start = Date.now()): SourceClock {
-  let offsetMs = 0;
+export function createSourceClock(start = Date.now(), lagMs = 0): SourceClock {
+  let offsetMs = -lagMs;
   let jumps = 0;
   return {
     now: () => new Date(start + (Date.now() - start) * SPEED + offsetMs),

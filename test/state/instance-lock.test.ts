@@ -1,10 +1,13 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { hostname, uptime } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LockError } from '../../agent/errors.ts';
 import { acquireInstanceLock, findLockOwner } from '../../agent/state/instance-lock.ts';
+import { currentBootId, identifyProcess } from '../../agent/state/process-identity.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
 
 describe('instance lock', () => {
@@ -42,5 +45,71 @@ describe('instance lock', () => {
     await writeFile(join(dir, 'state', 'agent.lock'), JSON.stringify({ pid: process.pid, host: hostname(), command: 'run', startedAt: '2020-01-01T00:00:00.000Z', bootTime: '2020-01-01T00:00:00.000Z' }));
     const lock = await acquireInstanceLock(dir, 'run');
     await lock.release();
+  });
+
+  describe('a pid that is alive but not the holder', () => {
+    const children: ChildProcess[] = [];
+    afterEach(() => {
+      for (const child of children.splice(0)) child.kill('SIGKILL');
+    });
+
+    async function writeLock(dir: string, owner: Record<string, unknown>): Promise<void> {
+      await mkdir(join(dir, 'state'), { recursive: true });
+      const bootTime = new Date(Date.now() - uptime() * 1000).toISOString();
+      const bootId = await currentBootId();
+      await writeFile(join(dir, 'state', 'agent.lock'), JSON.stringify({ host: hostname(), command: 'run', startedAt: new Date().toISOString(), bootTime, ...(bootId ? { bootId } : {}), ...owner }));
+    }
+
+    async function liveUnrelatedProcess(): Promise<number> {
+      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      children.push(child);
+      await once(child.stdout!, 'data');
+      return child.pid!;
+    }
+
+    it.runIf(process.platform === 'linux')('takes over a lock whose pid now belongs to a process that started later (pid reuse)', async () => {
+      const dir = await tempDir();
+      const pid = await liveUnrelatedProcess();
+      const live = await identifyProcess(pid);
+      expect(live.startTicks).toBeGreaterThan(0);
+      await writeLock(dir, { pid, startTicks: live.startTicks! - 1, executable: live.executable });
+      const lock = await acquireInstanceLock(dir, 'run');
+      expect(JSON.parse(await readFile(join(dir, 'state', 'agent.lock'), 'utf8')).pid).toBe(process.pid);
+      await lock.release();
+    });
+
+    it.runIf(process.platform === 'linux')('takes over a lock naming pid 1 (a fresh container after a kill)', async () => {
+      const dir = await tempDir();
+      const pid1 = await identifyProcess(1);
+      await writeLock(dir, { pid: 1, startTicks: (pid1.startTicks ?? 0) + 12_345 });
+      const lock = await acquireInstanceLock(dir, 'run');
+      await lock.release();
+    });
+
+    it.runIf(process.platform === 'linux')('takes over a lock from an older version whose pid now runs another executable', async () => {
+      const dir = await tempDir();
+      await writeLock(dir, { pid: await liveUnrelatedProcess(), executable: '/opt/datapipe-agent/datapipe-agent' });
+      const lock = await acquireInstanceLock(dir, 'run');
+      await lock.release();
+    });
+
+    it('takes over a lock naming its own pid that it does not hold', async () => {
+      const dir = await tempDir();
+      await writeLock(dir, { pid: process.pid });
+      const lock = await acquireInstanceLock(dir, 'once');
+      expect(JSON.parse(await readFile(join(dir, 'state', 'agent.lock'), 'utf8')).command).toBe('once');
+      await lock.release();
+    });
+
+    it('still refuses a lock held by another live agent process', async () => {
+      const dir = await tempDir();
+      const module = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'agent', 'state', 'instance-lock.ts');
+      const script = `import(${JSON.stringify(module)}).then((m) => m.acquireInstanceLock(${JSON.stringify(dir)}, 'run')).then(() => { console.log('held'); setInterval(() => {}, 1000); });`;
+      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(child);
+      await once(child.stdout!, 'data');
+      await expect(acquireInstanceLock(dir, 'once')).rejects.toThrow(new RegExp(`pid ${child.pid} on .*command 'run'`));
+      expect((await findLockOwner(dir))?.pid).toBe(child.pid);
+    });
   });
 });

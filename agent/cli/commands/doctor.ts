@@ -4,10 +4,11 @@
 import { runDoctorChecks, formatDoctorReport } from '../../doctor/run-checks.ts';
 import type { ServiceStatus } from '../../service/types.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeOut } from '../terminal.ts';
 
 export async function runDoctor(configFile: string, options: { json: boolean }): Promise<ExitCodeValue> {
   const report = await runDoctorChecks(configFile, { queryService: queryServiceStatus });
-  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report));
+  writeOut(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report));
   return report.summary.FAIL > 0 ? ExitCode.failed : ExitCode.ok;
 }
 

@@ -4,6 +4,7 @@ import type { AgentConfig } from '../../config/types.ts';
 import { createRuntime } from '../../jobs/runtime.ts';
 import { acquireInstanceLock } from '../../state/instance-lock.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeOut, writeErr } from '../terminal.ts';
 
 export async function runDrain(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
   const lock = await acquireInstanceLock(config.storage.dir, 'drain');
@@ -15,12 +16,12 @@ export async function runDrain(config: AgentConfig, options: { console: boolean 
       const pass = await runtime.drain();
       uploaded += pass.uploaded;
       if (pass.remaining === 0) {
-        process.stdout.write(`OK: dump is empty (${uploaded} file(s) uploaded).\n`);
+        writeOut(`OK: dump is empty (${uploaded} file(s) uploaded).\n`);
         return ExitCode.ok;
       }
       if (pass.stoppedBy || pass.uploaded === 0) {
         const stop = pass.stoppedBy;
-        process.stderr.write(
+        writeErr(
           `${pass.remaining} file(s) remain in the dump (${uploaded} uploaded).` +
             (stop ? ` S3 error: ${stop.code}: ${stop.message}${stop.hint ? ` Fix: ${stop.hint}` : ''}` : '') + '\n',
         );

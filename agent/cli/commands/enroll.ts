@@ -8,6 +8,7 @@ import { validateConfigFile } from '../../config/load.ts';
 import { formatConfigProblem, type ConfigProblem } from '../../errors.ts';
 import { enrollKey, type KeyType } from '../../sinks/s3/roles-anywhere/enrollment.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeErr, writeOut } from '../terminal.ts';
 
 const CREATED_BY_ENROLL = new Set(['roles_anywhere.certificate_file', 'roles_anywhere.private_key_file']);
 
@@ -19,20 +20,20 @@ export function csrPathFor(certificateFile: string): string {
 export async function runEnroll(configFile: string, options: { keyType: KeyType }): Promise<ExitCodeValue> {
   const tolerated = (problem: ConfigProblem) => CREATED_BY_ENROLL.has(problem.where);
   const { config, problems } = await validateConfigFile(configFile, { tolerate: tolerated });
-  for (const problem of problems) if (!(config && tolerated(problem))) process.stderr.write(`${formatConfigProblem(problem)}\n`);
+  for (const problem of problems) if (!(config && tolerated(problem))) writeErr(`${formatConfigProblem(problem)}\n`);
   if (!config) {
-    process.stderr.write(`Fix the config first, then run 'datapipe-agent enroll -c ${configFile}' again.\n`);
+    writeErr(`Fix the config first, then run 'datapipe-agent enroll -c ${configFile}' again.\n`);
     return ExitCode.invalidConfig;
   }
   const section = config.rolesAnywhere;
   if (!section) {
-    process.stderr.write(`${config.file}: roles_anywhere: the section is missing; add [roles_anywhere] with certificate_file, private_key_file, trust_anchor_arn, profile_arn and role_arn (see config.example.ini), then run enroll again.\n`);
+    writeErr(`${config.file}: roles_anywhere: the section is missing; add [roles_anywhere] with certificate_file, private_key_file, trust_anchor_arn, profile_arn and role_arn (see config.example.ini), then run enroll again.\n`);
     return ExitCode.invalidConfig;
   }
   const result = await enrollKey({ keyFile: section.privateKeyFile, customerId: config.customer.id, keyType: options.keyType });
   const csrFile = csrPathFor(section.certificateFile);
   await writeFile(csrFile, result.csrPem);
-  process.stdout.write(
+  writeOut(
     [
       result.keyCreated
         ? `Private key created: ${section.privateKeyFile} (readable by this account only). It never leaves this server: do not copy, mail or back it up elsewhere.`

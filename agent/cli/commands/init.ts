@@ -4,6 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentConfig } from '../../config/types.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeOut, writeErr } from '../terminal.ts';
 
 export async function runInit(config: AgentConfig): Promise<ExitCodeValue> {
   const folders = [
@@ -19,11 +20,11 @@ export async function runInit(config: AgentConfig): Promise<ExitCodeValue> {
       const probe = join(folder, `.write-probe-${process.pid}`);
       await writeFile(probe, 'ok');
       await rm(probe);
-      process.stdout.write(`ok    ${folder}\n`);
+      writeOut(`ok    ${folder}\n`);
     } catch (error) {
       failures += 1;
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      process.stderr.write(`FAIL  ${folder}: ${code}: cannot create or write here. Give the account that runs the agent write access, or change [storage] dir / [logging] dir in ${config.file}.\n`);
+      writeErr(`FAIL  ${folder}: ${code}: cannot create or write here. Give the account that runs the agent write access, or change [storage] dir / [logging] dir in ${config.file}.\n`);
     }
   }
   return failures === 0 ? ExitCode.ok : ExitCode.failed;

@@ -5,6 +5,7 @@ import type { AgentConfig } from '../../config/types.ts';
 import { createRuntime } from '../../jobs/runtime.ts';
 import { acquireInstanceLock } from '../../state/instance-lock.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeOut, writeErr } from '../terminal.ts';
 
 export async function runOnce(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
   const lock = await acquireInstanceLock(config.storage.dir, 'once');
@@ -15,12 +16,12 @@ export async function runOnce(config: AgentConfig, options: { console: boolean }
     const drain = await runtime.drain();
     const state = await runtime.store.read();
     if (cycle.outcome === 'skipped') {
-      process.stderr.write(`Collection skipped: ${cycle.reason ?? 'see the log'}.\n`);
+      writeErr(`Collection skipped: ${cycle.reason ?? 'see the log'}.\n`);
       return ExitCode.failed;
     }
     if (cycle.delivery !== 'uploaded' || drain.remaining > 0) {
       const error = state.lastError;
-      process.stderr.write(
+      writeErr(
         `Not everything is in S3: this cycle's file was ${cycle.delivery}; ${drain.remaining} file(s) remain in the dump.` +
           (error ? ` Last error: ${error.errorClass}: ${error.message}${error.hint ? ` Fix: ${error.hint}` : ''}` : '') + '\n',
       );
@@ -28,10 +29,10 @@ export async function runOnce(config: AgentConfig, options: { console: boolean }
     }
     if (cycle.locationsFailed > 0) {
       const failed = Object.entries(state.locations).filter(([, l]) => l.lastFailureAt && l.lastFailureAt === state.lastCycle?.finishedAt).map(([id]) => id);
-      process.stderr.write(`Delivered, but ${cycle.locationsFailed} location(s) could not be collected: ${failed.join(', ')}. See the log for the reason.\n`);
+      writeErr(`Delivered, but ${cycle.locationsFailed} location(s) could not be collected: ${failed.join(', ')}. See the log for the reason.\n`);
       return ExitCode.partial;
     }
-    process.stdout.write(`OK: ${cycle.locationsOk} location(s) collected and uploaded (${cycle.fileName}); dump empty.\n`);
+    writeOut(`OK: ${cycle.locationsOk} location(s) collected and uploaded (${cycle.fileName}); dump empty.\n`);
     return ExitCode.ok;
   } finally {
     await runtime.close();

@@ -9,6 +9,7 @@ import { acquireInstanceLock } from '../../state/instance-lock.ts';
 import { createDumpGrowthWatcher, reportWindowsEvent, reportWindowsEventBeforeExit } from '../../log/windows-event-log.ts';
 import { AGENT_VERSION } from '../../version.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeErr } from '../terminal.ts';
 
 /** Longest we wait for the step in progress after a stop signal before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -26,7 +27,7 @@ export async function runService(config: AgentConfig, options: { console: boolea
         if (!isDiskFull(error)) throw error;
         // Exiting would only make the service manager restart us into the same wall (and give up
         // after a few tries); waiting keeps the service up and resumes by itself once there is room.
-        process.stderr.write(
+        writeErr(
           `${new Date().toISOString()} error agent: Cannot start: the disk holding ${config.storage.dir} is full ` +
             `(${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}). Nothing is lost; retrying in ${DISK_FULL_RETRY_MS / 1000} s. ` +
             'Free space on that disk (the dump is capped by [storage] max_dump_mb; something else filled it).\n',

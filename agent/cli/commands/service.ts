@@ -8,11 +8,12 @@ import { uneditedExampleProblem } from '../../config/example-identity.ts';
 import { defaultConfigFile } from '../../service/layout.ts';
 import { loadConfigOrReport } from '../config-loader.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeErr, writeOut } from '../terminal.ts';
 
 type ServiceModule = typeof import('../../service/index.ts');
 
 const report = (line: string): void => {
-  process.stdout.write(`${line}\n`);
+  writeOut(`${line}\n`);
 };
 
 function example(...lines: string[]): string {
@@ -26,7 +27,7 @@ async function guarded(action: (service: ServiceModule) => Promise<ExitCodeValue
     return await action(service);
   } catch (error) {
     if (!(error instanceof service.ServiceError)) throw error;
-    process.stderr.write(`error: ${error.message}\nfix:   ${error.hint}\n`);
+    writeErr(`error: ${error.message}\nfix:   ${error.hint}\n`);
     return ExitCode.failed;
   }
 }
@@ -60,7 +61,7 @@ export function registerServiceCommands(program: Command, setExitCode: (code: Ex
       if (!config) return ExitCode.invalidConfig;
       const example = uneditedExampleProblem(config);
       if (example) {
-        process.stderr.write(`${example} A service is never installed with the example's identity.\n`);
+        writeErr(`${example} A service is never installed with the example's identity.\n`);
         return ExitCode.invalidConfig;
       }
       await svc.installService(config, { noStart: !flags.start, ...(flags.root ? { root: flags.root } : {}), ...(flags.bin ? { binary: flags.bin } : {}), ...(flags.account ? { account: flags.account } : {}) }, report);
@@ -98,8 +99,8 @@ export function registerServiceCommands(program: Command, setExitCode: (code: Ex
     .option('--json', 'machine-readable output')
     .action(async (flags: { json?: boolean }) => setExitCode(await guarded(async (svc) => {
       const status = await svc.queryServiceStatus();
-      if (flags.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-      else process.stdout.write(`${status.name} (${status.manager}): ${status.installed ? (status.running ? 'running' : 'installed, not running') : 'not installed'}. ${status.detail}\n`);
+      if (flags.json) writeOut(`${JSON.stringify(status, null, 2)}\n`);
+      else writeOut(`${status.name} (${status.manager}): ${status.installed ? (status.running ? 'running' : 'installed, not running') : 'not installed'}. ${status.detail}\n`);
       return status.running ? ExitCode.ok : ExitCode.failed;
     })));
 }

@@ -8,10 +8,11 @@ import type { ServiceStatus } from '../../service/types.ts';
 import { buildBundleEntries } from '../../support/bundle.ts';
 import { writeZip } from '../../support/zip.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { writeOut, writeErr } from '../terminal.ts';
 
 export async function runSupportBundle(configFile: string, options: { output?: string; days: number }): Promise<ExitCodeValue> {
   if (!Number.isInteger(options.days) || options.days < 1 || options.days > 366) {
-    process.stderr.write('--days must be a whole number of days from 1 to 366, e.g. --days 7\n');
+    writeErr('--days must be a whole number of days from 1 to 366, e.g. --days 7\n');
     return ExitCode.invalidConfig;
   }
   const now = new Date();
@@ -21,10 +22,10 @@ export async function runSupportBundle(configFile: string, options: { output?: s
     await writeZip(output, entries, now);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    process.stderr.write(`Could not write the support bundle to ${output} (${code}); choose a writable place with -o <file.zip>.\n`);
+    writeErr(`Could not write the support bundle to ${output} (${code}); choose a writable place with -o <file.zip>.\n`);
     return ExitCode.failed;
   }
-  process.stdout.write(`Support bundle written: ${output} (${entries.length} files). Send it to support; secrets in it are masked.\n`);
+  writeOut(`Support bundle written: ${output} (${entries.length} files). Send it to support; secrets in it are masked.\n`);
   return ExitCode.ok;
 }
 

@@ -3,14 +3,18 @@
 // closed the source answers with failed results without sending anything.
 //
 // Lifecycle: one gate per source instance, so the state lives as long as the agent process. A
-// Retry-After header sets the wait; without one the wait starts at 60 s and doubles with every
-// further throttle, up to 30 min. Any successful response opens the gate and resets the doubling.
+// Retry-After header sets the wait, up to 15 min; without one the wait starts at 60 s and doubles
+// with every further throttle, up to 30 min. A longer Retry-After (a proxy or CDN answering
+// "31536000") gets the 15 min cap or the agent's own doubling, whichever is longer, so no server
+// can stop polling for more than 30 min at a time. Open-Meteo itself sends no Retry-After, only a
+// reason such as "try again in the next hour" (open-meteo/open-meteo
+// Sources/App/Helper/Vapor/RateLimiter.swift). Any success opens the gate and resets the doubling.
 import { SourceError } from '../../errors.ts';
 
 export const FIRST_BACKOFF_SECONDS = 60;
 export const MAX_BACKOFF_SECONDS = 30 * 60;
-/** A Retry-After beyond a day is more likely a server bug than an intent; don't stall longer. */
-export const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
+/** The longest wait a server may impose with Retry-After; beyond it the agent's own back-off decides. */
+export const MAX_RETRY_AFTER_SECONDS = 15 * 60;
 
 export interface BackoffGate {
   /** The error to report instead of calling, or undefined when a call may go out at `now`. */
@@ -33,9 +37,10 @@ export function parseRetryAfter(header: string | string[] | undefined, now: Date
 }
 
 export function backoffSeconds(consecutiveThrottles: number, retryAfterSeconds: number | undefined): number {
-  if (retryAfterSeconds !== undefined) return Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS);
-  const doubled = FIRST_BACKOFF_SECONDS * 2 ** Math.max(0, consecutiveThrottles - 1);
-  return Math.min(doubled, MAX_BACKOFF_SECONDS);
+  const own = Math.min(FIRST_BACKOFF_SECONDS * 2 ** Math.max(0, consecutiveThrottles - 1), MAX_BACKOFF_SECONDS);
+  if (retryAfterSeconds === undefined) return own;
+  if (retryAfterSeconds <= MAX_RETRY_AFTER_SECONDS) return retryAfterSeconds;
+  return Math.max(MAX_RETRY_AFTER_SECONDS, own);
 }
 
 export function createBackoffGate(): BackoffGate {

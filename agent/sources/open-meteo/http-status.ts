@@ -108,6 +108,7 @@ const KIND_TEXT: Record<SourceErrorKind, string> = {
   'bad-body': 'sent an unreadable answer',
   'no-data': 'has no data for a location',
   'over-budget': 'call budget spent',
+  'bad-time': 'sent an impossible or future time',
 };
 
 /** A 429 without Retry-After: the wait its reason names (the server clears its counters then). */

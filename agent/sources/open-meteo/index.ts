@@ -6,3 +6,4 @@ export {
   type OpenMeteoSource,
   type OpenMeteoSourceOptions,
 } from './source.ts';
+export { MAX_FUTURE_SECONDS } from './response.ts';

@@ -93,11 +93,11 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
     const problems: string[] = [];
     batch.forEach((location, index) => {
       const payload = elements[index] as Record<string, unknown>;
-      const check = checkObservation(payload, config.variables);
+      const check = checkObservation(payload, config.variables, now(), location);
       if (check.ok) return results.push({ location, ok: true, observedAt: check.observedAt, payload });
       const message = `Open-Meteo at ${endpoint} sent no usable data for location "${location.id}" (result ${index + 1} of ${batch.length}): ${check.problem}. The agent tries again next cycle.`;
       problems.push(`${location.id}: ${check.problem}`);
-      return results.push({ location, ok: false, error: new SourceError('bad-body', message, { status: 200 }) });
+      return results.push({ location, ok: false, error: new SourceError(check.kind, message, { status: 200 }) });
     });
     if (problems.length > 0) {
       logger.warn('Open-Meteo sent no usable data for some locations; they will be polled again next cycle.', {

@@ -26,9 +26,13 @@ describe('backoffSeconds', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 20].map((n) => backoffSeconds(n, undefined))).toEqual([60, 120, 240, 480, 960, 1800, 1800, 1800]);
   });
 
-  it('uses Retry-After when present, capped at one day', () => {
+  it('uses Retry-After when present, up to 15 min', () => {
     expect(backoffSeconds(5, 10)).toBe(10);
-    expect(backoffSeconds(1, 7 * 86400)).toBe(86400);
+    expect(backoffSeconds(1, 900)).toBe(900);
+  });
+
+  it('caps a longer Retry-After (31536000) at 15 min, then lets the own doubling take over up to 30 min', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffSeconds(n, 31_536_000))).toEqual([900, 900, 900, 900, 960, 1800, 1800]);
   });
 });
 
@@ -54,6 +58,13 @@ describe('createBackoffGate', () => {
     gate.recordSuccess();
     expect(gate.check(later(61))).toBeUndefined();
     expect(gate.recordThrottle(throttle(), later(200)).toISOString()).toBe(later(260).toISOString());
+  });
+
+  it('stops polling for at most 15 min after Retry-After: 31536000', () => {
+    const gate = createBackoffGate();
+    expect(gate.recordThrottle(throttle(31_536_000), NOW).toISOString()).toBe(later(900).toISOString());
+    expect(gate.check(later(899))).toBeDefined();
+    expect(gate.check(later(900))).toBeUndefined();
   });
 
   it('honours Retry-After over the doubling', () => {
