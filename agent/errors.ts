@@ -90,3 +90,16 @@ export class LockError extends Error {
     this.name = 'LockError';
   }
 }
+
+/**
+ * A spool file the agent must not send as it is: not a regular file (a link, pipe or device), or
+ * content that no longer hashes to the hash in its name. It is quarantined, never sent.
+ */
+export class SpoolFileRejected extends Error {
+  readonly code: 'NotARegularFile' | 'ContentHashMismatch';
+  constructor(code: SpoolFileRejected['code'], message: string) {
+    super(message);
+    this.name = 'SpoolFileRejected';
+    this.code = code;
+  }
+}

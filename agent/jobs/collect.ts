@@ -63,7 +63,8 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   await rememberObservations(deps.store, records);
   const file = { ...parseSpoolFileName(name)!, path };
   const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.config.s3.prefix, signal });
-  if (!delivery.ok) await deps.spool.moveToDump(path);
+  // A quarantined file (it did not read back as written) is already out of temp/.
+  if (!delivery.ok && !delivery.quarantined) await deps.spool.moveToDump(path);
 
   const locationsOk = outcomes.filter((o) => o.outcome === 'ok').length;
   const result: CycleResult = {
