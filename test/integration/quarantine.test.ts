@@ -96,7 +96,7 @@ describe.skipIf(process.platform === 'win32')('the quarantine through the real C
   it('a FIFO in the dump does not hang `run`, and SIGTERM stops it', async () => {
     const { site, fifo } = await siteWithHostileDump();
     child = startCli(['run', '-c', site.configFile]);
-    await waitFor(async () => (await readdir(join(site.storageDir, 'quarantine')).catch(() => [])).includes(fifo), 20_000, 'the FIFO to be quarantined');
+    await waitFor(async () => (await readdir(join(site.storageDir, 'quarantine')).catch((): string[] => [])).includes(fifo), 20_000, 'the FIFO to be quarantined');
     const exit = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exit).toBe(ExitCode.ok);
