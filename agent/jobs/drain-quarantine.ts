@@ -11,8 +11,10 @@ import type { QuarantineReason } from '../spool/quarantine.ts';
 import type { Spool } from '../spool/spool.ts';
 import type { DumpFileFailures } from '../state/status-store.ts';
 
-export const QUARANTINED_MESSAGE =
-  'An entry was moved to the quarantine folder; it is not sent and not deleted. Read the reason, fix the cause, then run `datapipe-agent requeue -c <config> <file>` to send it again.';
+/** The one error line for anything set aside, whatever the kind. */
+export function logQuarantined(logger: Logger, fields: { entry: string; reason: string; detail: string; folder: string }): void {
+  logger.error('An entry was moved to the quarantine folder; it is not sent and not deleted. Read the reason, fix the cause, then run datapipe-agent requeue -c <config> <file> to send it again.', fields);
+}
 
 export async function quarantineAndLog(
   spool: Spool,
@@ -22,7 +24,7 @@ export async function quarantineAndLog(
 ): Promise<boolean> {
   try {
     const name = await spool.quarantine.put(path, reason);
-    logger.error(QUARANTINED_MESSAGE, { entry: name, reason: reason.code, detail: reason.message, folder: spool.quarantine.dir });
+    logQuarantined(logger, { entry: name, reason: reason.code, detail: reason.message, folder: spool.quarantine.dir });
     return true;
   } catch (error) {
     logger.error('An entry that must not be sent could not be moved to the quarantine folder; it is skipped and tried again next pass.', {

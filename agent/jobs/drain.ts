@@ -24,7 +24,7 @@ import { DEFAULT_PACK_LIMITS, type PackLimits } from '../spool/pack.ts';
 import type { Spool, SpooledFile } from '../spool/spool.ts';
 import type { DumpFileFailures, StatusStore } from '../state/status-store.ts';
 import { abandonPack, deliverPack, deliverSpooledFile, resumePack, type PackDeliveryResult } from './deliver.ts';
-import { QUARANTINED_MESSAGE, quarantinePoisonFiles, setAsideUntrusted } from './drain-quarantine.ts';
+import { logQuarantined, quarantinePoisonFiles, setAsideUntrusted } from './drain-quarantine.ts';
 import { recordError } from './record-error.ts';
 
 export interface DrainDeps {
@@ -159,7 +159,7 @@ async function sendAlone(file: SpooledFile, deps: DrainDeps, pass: PassState, si
   } else if (delivery.quarantined) {
     pass.quarantined += 1;
     pass.succeeded.push(file.name); // out of the dump: its failure count goes with it
-    deps.logger.error(QUARANTINED_MESSAGE, { entry: delivery.quarantined.name, reason: delivery.quarantined.code, detail: delivery.quarantined.detail, folder: deps.spool.quarantine.dir });
+    logQuarantined(deps.logger, { entry: delivery.quarantined.name, reason: delivery.quarantined.code, detail: delivery.quarantined.detail, folder: deps.spool.quarantine.dir });
   } else if (!signal?.aborted) {
     fail(pass, [file], delivery.error, true);
   }
