@@ -15,7 +15,9 @@ import { DEFAULT_PACK_LIMITS } from '../../agent/spool/pack.ts';
 import { createSpool, type Spool } from '../../agent/spool/spool.ts';
 import { createStatusStore } from '../../agent/state/status-store.ts';
 import { Secret } from '../../agent/config/secret.ts';
+import { BUCKET, createSite, listSpool, recordsInBucket, runCli, startCli, waitFor } from '../helpers/agent-site.ts';
 import { createListLogger } from '../helpers/list-logger.ts';
+import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
 
@@ -204,4 +206,42 @@ describe('a drain pass in a hostile storage folder', () => {
       expect(await spool.quarantine.list()).toEqual([]);
     });
   });
+});
+
+describe('a real `drain` process killed with -9 mid-pack, then a source removed by someone else', () => {
+  const tempDir = useTempDirs();
+  const FILES = 300;
+
+  it('the next drain deletes nothing unconfirmed and delivers every file still there', async () => {
+    const s3 = await startS3Server({ buckets: [BUCKET] });
+    const openMeteo = await startOpenMeteoStub();
+    try {
+      const site = await createSite({ dir: await tempDir(), s3, openMeteo });
+      const spool = createSpool(site.storageDir);
+      await spool.prepare();
+      const names: string[] = [];
+      for (let index = 0; index < FILES; index += 1) {
+        const body = Buffer.from(JSON.stringify({ record_id: `r${index}` }) + '\n');
+        names.push(cycleFileName('acme-001', new Date(Date.UTC(2026, 10, 21, 0, 0, index)), body));
+        await writeFile(join(spool.dumpDir, names.at(-1)!), body); // setup: no fsync needed
+      }
+      s3.injectFaults({ kind: 'slow', delayMs: 10_000 });
+      const child = startCli(['drain', '-c', site.configFile]);
+      await waitFor(() => s3.putRequests >= 1, 60_000, 'the pack PUT to reach S3');
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+      expect((await spool.journal.listManifests()).manifests).toHaveLength(1);
+      await unlink(join(spool.dumpDir, names[7]!));
+
+      const second = await runCli(['drain', '-c', site.configFile]);
+      expect(second.code, second.stderr).toBe(0);
+      expect(await listSpool(site, 'dump')).toEqual([]);
+      // Every record still on disk after the crash is in S3 (r7 only if the killed PUT had stored the pack).
+      const ids = new Set((await recordsInBucket(s3)).map((entry) => entry.record.record_id));
+      expect(names.map((_, index) => `r${index}`).filter((id) => id !== 'r7' && !ids.has(id))).toEqual([]);
+    } finally {
+      await openMeteo.close();
+      await s3.close();
+    }
+  }, 120_000);
 });
