@@ -13,9 +13,10 @@
 // Nothing here is ever deleted by the agent; `requeue` moves a file back into dump/ for another
 // try (after a person fixed the cause). The folder is created on first use.
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readdirIfExists, syncDirectory } from './durable-fs.ts';
+import { readSpoolFile } from './safe-read.ts';
 
 /** Why an entry was set aside. */
 export type QuarantineCode =
@@ -85,7 +86,10 @@ export function createQuarantine(storageDir: string): Quarantine {
       if (!info.isFile()) throw new Error(`${name} is not a regular file (a link, pipe or device); it cannot be sent. Remove it from ${dir} by hand once it is understood.`);
       const reason = await readReason(path + REASON_SUFFIX);
       if (reason?.from === 'packs') throw new Error(`${name} is a pack manifest, not data; its files were sent one by one. Keep it for inspection or remove it by hand.`);
-      await rename(path, join(dumpDir, basename(name)));
+      const target = join(dumpDir, basename(name));
+      // Never over a file of the same name in the dump: that one may be the good copy.
+      if (await lstat(target).then(() => true, () => false)) throw new Error(`${name} is already in the dump folder ${dumpDir}; the quarantined copy is left where it is.`);
+      await rename(path, target);
       await syncDirectory(dumpDir);
       await unlink(path + REASON_SUFFIX).catch(() => undefined);
     },
@@ -115,7 +119,8 @@ async function writeDurably(path: string, text: string): Promise<void> {
 
 async function readReason(path: string): Promise<QuarantineReason | null> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as QuarantineReason;
+    // Read like a dump file (no links, no pipes, bounded): `status` must never hang on this folder.
+    return JSON.parse((await readSpoolFile(path)).toString('utf8')) as QuarantineReason;
   } catch {
     return null;
   }

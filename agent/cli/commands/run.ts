@@ -1,7 +1,7 @@
 // `run`: the service loop. Takes the storage lock, recovers what a crash left in temp/, drains the
 // dump once, then collects and retries on their schedules until SIGINT/SIGTERM. Each collect
-// cycle first picks up files an earlier failed cycle left in temp/ (agent/jobs/recover-temp.ts). On a signal it
-// aborts the step in progress (uploads and requests are cancelled; files stay on disk: a temp file
+// cycle first picks up files an earlier failed cycle left in temp/ (agent/jobs/recover-temp.ts).
+// On a signal it aborts the step in progress (uploads and requests are cancelled; files stay on disk: a temp file
 // whose upload was cut short is moved to the dump) and exits 0 within a few seconds.
 import type { AgentConfig } from '../../config/types.ts';
 import { createRuntime } from '../../jobs/runtime.ts';
