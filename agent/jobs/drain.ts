@@ -22,9 +22,10 @@ import type { S3Sink } from '../sinks/s3/sink.ts';
 import { planDrain, type DrainUnit } from '../spool/pack-plan.ts';
 import { DEFAULT_PACK_LIMITS, type PackLimits } from '../spool/pack.ts';
 import type { Spool, SpooledFile } from '../spool/spool.ts';
-import type { DumpFileFailures, StatusStore } from '../state/status-store.ts';
+import type { StatusStore } from '../state/status-store.ts';
 import { abandonPack, deliverPack, deliverSpooledFile, resumePack, type PackDeliveryResult } from './deliver.ts';
 import { logQuarantined, quarantinePoisonFiles, setAsideUntrusted } from './drain-quarantine.ts';
+import { forgetFailures, recordFailures, recordPass } from './drain-record.ts';
 import { recordError } from './record-error.ts';
 
 export interface DrainDeps {
@@ -272,46 +273,4 @@ function logPass(logger: Logger, result: DrainResult): void {
   } else {
     logger.error('Dump retry pass stopped: S3 refused the upload. Files stay in the dump until this is fixed.', { ...fields, error: stop.code, detail: stop.message, fix: stop.hint });
   }
-}
-
-/** Per-file failure counts; returns the failing files' records (for the poison check). */
-async function recordFailures(
-  store: StatusStore,
-  succeeded: string[],
-  failures: Map<string, { error: SinkError; alone: boolean }>,
-): Promise<[string, DumpFileFailures][]> {
-  const at = new Date().toISOString();
-  const counted: [string, DumpFileFailures][] = [];
-  await store.update((state) => {
-    for (const name of succeeded) delete state.dumpFailures[name];
-    for (const [name, { error, alone }] of failures) {
-      const previous = state.dumpFailures[name];
-      // Only a refusal of the file sent alone is the file's own fault (a pack's is the pack's).
-      const refusals = (previous?.refusals ?? 0) + (alone && isFileSpecificRefusal(error) ? 1 : 0);
-      const record: DumpFileFailures = { attempts: (previous?.attempts ?? 0) + 1, lastAttemptAt: at, lastError: error.code, ...(refusals ? { refusals } : {}) };
-      state.dumpFailures[name] = record;
-      counted.push([name, record]);
-    }
-  });
-  return counted;
-}
-
-async function forgetFailures(store: StatusStore, names: string[]): Promise<void> {
-  if (names.length === 0) return;
-  await store.update((state) => {
-    for (const name of names) delete state.dumpFailures[name];
-  });
-}
-
-async function recordPass(store: StatusStore, result: DrainResult): Promise<void> {
-  await store.update((state) => {
-    state.lastDrain = {
-      at: new Date().toISOString(),
-      uploaded: result.uploaded,
-      failed: result.failed,
-      remaining: result.remaining,
-      ...(result.quarantined ? { quarantined: result.quarantined } : {}),
-      ...(result.stoppedBy ? { stoppedBy: result.stoppedBy.code } : {}),
-    };
-  });
 }
