@@ -2,7 +2,8 @@
 // must not delete. One mechanism for every case:
 //   - a dump entry that is not a regular file (symlink, FIFO, device, folder): never followed;
 //   - a cycle file whose content no longer hashes to the hash in its name (truncated, emptied,
-//     changed): sending it would put damaged bytes under a key that promises other bytes;
+//     changed): sending it would put damaged bytes under a key that promises other bytes; or one
+//     far larger than any cycle file (reading it would exhaust memory);
 //   - a pack manifest the agent would not have written (crafted or corrupt);
 //   - a poison file: S3 refused it several times for a reason of the file's own (too large, a
 //     name S3 rejects), so every retry would fail the same way.
@@ -22,6 +23,7 @@ import { readSpoolFile } from './safe-read.ts';
 export type QuarantineCode =
   | 'NotARegularFile'
   | 'ContentHashMismatch'
+  | 'TooLarge'
   | 'UntrustedManifest'
   | 'RefusedByS3';
 

@@ -6,7 +6,8 @@
 //     (opening a FIFO returns at once instead of waiting for a writer); neither exists on
 //     Windows, where the lstat-based listing already keeps links out and there are no FIFOs;
 //   - fstat the open handle and refuse anything but a regular file;
-//   - read exactly the size fstat reported, never more;
+//   - read exactly the size fstat reported, never more, and nothing larger than MAX_SPOOL_FILE_BYTES
+//     (a cycle of 1,000 locations is about 1 MB; a pack manifest a few hundred KB);
 //   - a cycle file's bytes must hash to the hash in its name.
 // The callback API is used for speed: reading 10,000 small files is the drain's bottleneck.
 import { close, constants, fstat, open, read } from 'node:fs';
@@ -23,6 +24,10 @@ const readAsync = promisify(read);
 // Undefined on Windows (Node documents the flags as platform-specific).
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
+/** Larger than anything the agent writes into the spool, by far; and far below the pack limit's
+ *  memory budget being blown by one file. */
+export const MAX_SPOOL_FILE_BYTES = 64 * 1024 * 1024;
+
 /** The file's bytes; throws SpoolFileRejected for anything the agent must not send. */
 export async function readSpoolFile(path: string): Promise<Buffer> {
   let fd: number;
@@ -35,6 +40,9 @@ export async function readSpoolFile(path: string): Promise<Buffer> {
   try {
     const info = await fstatAsync(fd);
     if (!info.isFile()) throw notRegular(path, info.isFIFO() ? 'a named pipe (FIFO)' : info.isDirectory() ? 'a folder' : 'a device or socket');
+    if (info.size > MAX_SPOOL_FILE_BYTES) {
+      throw new SpoolFileRejected('TooLarge', `${basename(path)} holds ${info.size} bytes, far more than the agent ever writes into one spool file (at most ${MAX_SPOOL_FILE_BYTES}); it was not written by the agent.`);
+    }
     const body = Buffer.allocUnsafe(info.size);
     let filled = 0;
     while (filled < body.length) {

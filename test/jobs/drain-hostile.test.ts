@@ -12,6 +12,7 @@ import { POISON_FILE_LIMIT } from '../../agent/sinks/s3/file-specific-errors.ts'
 import { cycleFileName } from '../../agent/spool/file-names.ts';
 import { planDrain } from '../../agent/spool/pack-plan.ts';
 import { DEFAULT_PACK_LIMITS } from '../../agent/spool/pack.ts';
+import { MAX_SPOOL_FILE_BYTES } from '../../agent/spool/safe-read.ts';
 import { createSpool, type Spool } from '../../agent/spool/spool.ts';
 import { createStatusStore } from '../../agent/state/status-store.ts';
 import { Secret } from '../../agent/config/secret.ts';
@@ -175,6 +176,15 @@ describe('a drain pass in a hostile storage folder', () => {
       expect((await recordIds()).length).toBe(4);
       expect((await spool.quarantine.list()).map((entry) => [entry.name, entry.reason?.code])).toEqual([[names[2], 'ContentHashMismatch']]);
     });
+  });
+
+  it('a file far larger than any cycle file is quarantined without being read into memory', async () => {
+    await dumpFiles(2);
+    const name = cycleFileName('acme', new Date(Date.UTC(2026, 10, 21, 9, 0)), Buffer.from('x'));
+    await writeFile(join(spool.dumpDir, name), '');
+    await truncate(join(spool.dumpDir, name), MAX_SPOOL_FILE_BYTES + 1); // sparse: no disk used
+    expect(await drain({ packLimits: ALONE })).toMatchObject({ uploaded: 2, remaining: 0, quarantined: 1 });
+    expect((await spool.quarantine.list()).map((entry) => [entry.name, entry.reason?.code])).toEqual([[name, 'TooLarge']]);
   });
 
   describe('a poison file S3 refuses for a reason of its own', () => {
