@@ -91,6 +91,9 @@ describe.skipIf(process.platform === 'win32')('the quarantine through the real C
     await runCli(['drain', '-c', site.configFile]);
     expect((await s3.listObjects(BUCKET)).map((object) => object.key.split('/').pop())).toEqual([damaged]);
     expect((await readdir(join(site.storageDir, 'quarantine'))).sort()).toEqual([fifo, `${fifo}.reason.json`]);
+    const all = await runCli(['requeue', '-c', site.configFile, '--all']);
+    expect(all.code).toBe(ExitCode.failed);
+    expect(all.stderr).toContain(`${fifo} is not a regular file`);
   }, 60_000);
 
   it('a FIFO in the dump does not hang `run`, and SIGTERM stops it', async () => {
