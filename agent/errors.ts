@@ -102,3 +102,17 @@ export class LockError extends Error {
     this.name = 'LockError';
   }
 }
+
+/**
+ * A spool file the agent must not send as it is: not a regular file (a link, pipe or device),
+ * content that no longer hashes to the hash in its name, or far larger than any the agent writes.
+ * It is quarantined, never sent.
+ */
+export class SpoolFileRejected extends Error {
+  readonly code: 'NotARegularFile' | 'ContentHashMismatch' | 'TooLarge';
+  constructor(code: SpoolFileRejected['code'], message: string) {
+    super(message);
+    this.name = 'SpoolFileRejected';
+    this.code = code;
+  }
+}

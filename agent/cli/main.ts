@@ -110,6 +110,19 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
       (await import('./commands/enroll.ts')).runEnroll(options.config, { keyType: options.keyType }),
   ).addOption(new Option('--key-type <type>', 'key to create: ec (P-256) or rsa (2048 bits)').choices(['ec', 'rsa']).default('ec'));
 
+  // Not through `register`: this command takes file names as arguments.
+  program
+    .command('requeue')
+    .description('list the quarantine folder, or send quarantined files again once the cause is fixed')
+    .addOption(configOption)
+    .argument('[files...]', 'names of quarantined files, as `requeue` without names lists them')
+    .option('--all', 'requeue every quarantined data file')
+    .addHelpText('after', example('datapipe-agent requeue -c config.ini', 'datapipe-agent requeue -c config.ini acme-001_20261121T101503123Z_3f9a0c1d2e4b5a69.ndjson', 'datapipe-agent requeue -c config.ini --all'))
+    .action(async (files: string[], options: { config: string; all?: boolean }) => {
+      const config = await loadConfigOrReport(options.config);
+      setExitCode(config ? await (await import('./commands/requeue.ts')).runRequeue(config, { files, all: options.all === true }) : ExitCode.invalidConfig);
+    });
+
   registerServiceCommands(program, setExitCode);
   return program;
 }

@@ -11,6 +11,7 @@ import { scanIni } from './ini-lines.ts';
 import { closestName } from './suggest.ts';
 import { budgetProblem, estimateSiteBudget, weightedVariables } from '../sources/open-meteo/site-budget.ts';
 import { rolesAnywhereRules } from './roles-anywhere-rules.ts';
+import { STORAGE_WORKING_FOLDERS } from '../spool/spool.ts';
 
 export interface RuleProblem {
   severity: 'error' | 'warning';
@@ -34,8 +35,6 @@ const COMMERCIAL_HOST = 'customer-api.open-meteo.com';
 export const MAX_LOCATIONS_PER_REQUEST = 1000;
 const TOP_OF_FILE = '(top of file)';
 
-/** The folders of `<storage.dir>` the agent writes and deletes in (spool/, state/). */
-export const STORAGE_WORKING_FOLDERS = ['temp', 'dump', 'state', 'packs', 'quarantine'];
 
 export const rules: ConfigRule[] = [
   {

@@ -14,6 +14,7 @@ import { cycleFileName, parseSpoolFileName } from '../spool/file-names.ts';
 import type { DumpUsage, Spool } from '../spool/spool.ts';
 import type { LocationState, StatusStore } from '../state/status-store.ts';
 import { deliverSpooledFile } from './deliver.ts';
+import { logQuarantined } from './drain-quarantine.ts';
 import { recordError } from './record-error.ts';
 
 export interface CollectDeps {
@@ -64,7 +65,8 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   await rememberObservations(deps.store, records, now());
   const file = { ...parseSpoolFileName(name)!, path };
   const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.config.s3.prefix, signal });
-  if (!delivery.ok) await deps.spool.moveToDump(path);
+  // A quarantined file (it did not read back as written) is already out of temp/.
+  if (!delivery.ok && !delivery.quarantined) await deps.spool.moveToDump(path);
 
   const locationsOk = outcomes.filter((o) => o.outcome === 'ok').length;
   const result: CycleResult = {
@@ -77,7 +79,8 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   await recordCycle(deps, result, startedAt, now(), outcomes, delivery.ok ? delivery.key : undefined);
   if (!delivery.ok) {
     await recordError(deps.store, 's3', delivery.error.code, delivery.error.message, delivery.error.hint);
-    logUploadFailure(deps.logger, name, delivery.error);
+    if (delivery.quarantined) logQuarantined(deps.logger, { entry: delivery.quarantined.name, reason: delivery.quarantined.code, detail: delivery.quarantined.detail, folder: deps.spool.quarantine.dir });
+    else logUploadFailure(deps.logger, name, delivery.error);
   }
   const backlog = await deps.spool.dumpUsage();
   deps.logger.info('Cycle finished.', {

@@ -8,18 +8,24 @@
 // A pass stops early, leaving the rest for the next pass, when S3 refuses in a way that a retry
 // cannot fix (wrong credentials, missing bucket: every file would fail the same way and support
 // staff need one clear error line, not thousands), or after several failures in a row (S3 is down:
-// no point timing out on every file). A single bad file does not block the ones behind it.
-// Nothing leaves dump/ unless S3 confirmed the object holding it.
+// no point timing out on every file). A single bad file does not block the ones behind it, and a
+// file S3 keeps refusing for a reason of its own (too large, a rejected name) is quarantined after
+// a few passes (agent/jobs/drain-quarantine.ts), as are dump entries that are not regular files,
+// files whose bytes no longer match their name, and pack manifests the agent did not write.
+// Nothing leaves dump/ unless S3 confirmed the object holding it, or to the quarantine.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SinkError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import { isFileSpecificRefusal } from '../sinks/s3/file-specific-errors.ts';
 import type { S3Sink } from '../sinks/s3/sink.ts';
 import { planDrain, type DrainUnit } from '../spool/pack-plan.ts';
 import { DEFAULT_PACK_LIMITS, type PackLimits } from '../spool/pack.ts';
 import type { Spool, SpooledFile } from '../spool/spool.ts';
 import type { StatusStore } from '../state/status-store.ts';
-import { deliverPack, deliverSpooledFile, resumePack } from './deliver.ts';
+import { abandonPack, deliverPack, deliverSpooledFile, resumePack, type PackDeliveryResult } from './deliver.ts';
+import { logQuarantined, quarantinePoisonFiles, setAsideUntrusted } from './drain-quarantine.ts';
+import { forgetFailures, recordFailures, recordPass } from './drain-record.ts';
 import { recordError } from './record-error.ts';
 
 export interface DrainDeps {
@@ -28,6 +34,8 @@ export interface DrainDeps {
   store: StatusStore;
   logger: Logger;
   prefix: string;
+  /** This site's customer id: a pack manifest for another customer is not trusted. */
+  customerId?: string;
   /** Uploads in flight at once. */
   concurrency?: number;
   /** Overrides of DEFAULT_PACK_LIMITS. */
@@ -45,6 +53,8 @@ export interface DrainResult {
   /** Objects S3 confirmed: packs plus files sent alone. */
   objects: number;
   packs: number;
+  /** Entries moved to the quarantine folder in this pass (only present when there were some). */
+  quarantined?: number;
   /** Why the pass stopped before trying every file, if it did. */
   stoppedBy?: SinkError;
 }
@@ -62,26 +72,26 @@ interface PassState {
   failuresInARow: number;
   stoppedBy: SinkError | undefined;
   succeeded: string[];
-  failures: Map<string, SinkError>;
+  failures: Map<string, { error: SinkError; alone: boolean }>;
+  quarantined: number;
 }
 
 export async function drainDump(deps: DrainDeps, signal?: AbortSignal): Promise<DrainResult> {
+  const setAside = await setAsideUntrusted(deps.spool, deps.logger, { prefix: deps.prefix, ...(deps.customerId ? { customerId: deps.customerId } : {}) });
+  const { manifests, confirmed } = setAside;
   const files = await deps.spool.listDump();
-  const { manifests, unreadable } = await deps.spool.journal.listManifests();
-  if (unreadable.length > 0) {
-    deps.logger.error('Unreadable pack manifests were set aside; their files are sent again, possibly as a second copy that the warehouse removes by record_id.', {
-      manifests: unreadable.join(','),
-      folder: deps.spool.journal.dir,
-    });
+  if (files.length === 0 && manifests.length === 0) {
+    return { uploaded: 0, failed: 0, remaining: 0, objects: 0, packs: 0, ...(setAside.quarantined ? { quarantined: setAside.quarantined } : {}) };
   }
-  if (files.length === 0 && manifests.length === 0) return { uploaded: 0, failed: 0, remaining: 0, objects: 0, packs: 0 };
   deps.logger.info('Dump retry pass started.', { files: files.length, ...(manifests.length ? { interrupted_packs: manifests.length } : {}) });
   const sentAlone = await forgetStaleNotes(deps.spool, files);
 
-  const pass: PassState = { uploaded: 0, failed: 0, objects: 0, packs: 0, failuresInARow: 0, stoppedBy: undefined, succeeded: [], failures: new Map() };
+  const pass: PassState = {
+    uploaded: 0, failed: 0, objects: 0, packs: 0, failuresInARow: 0, stoppedBy: undefined, succeeded: [], failures: new Map(), quarantined: setAside.quarantined,
+  };
   const room = createPackRoom(MAX_PACKS_IN_FLIGHT);
   const units = countPacks(planDrain({
-    files, manifests, sentAlone,
+    files, manifests, confirmed, sentAlone,
     limits: { ...DEFAULT_PACK_LIMITS, ...deps.packLimits },
     prefix: deps.prefix,
     gzip: deps.gzipPacks ?? false,
@@ -103,38 +113,69 @@ export async function drainDump(deps: DrainDeps, signal?: AbortSignal): Promise<
   };
   await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? DEFAULT_CONCURRENCY, files.length + manifests.length) }, worker));
 
+  const poison = await recordFailures(deps.store, pass.succeeded, pass.failures);
+  const moved = await quarantinePoisonFiles(deps.spool, deps.logger, poison);
+  pass.quarantined += moved.length;
+  await forgetFailures(deps.store, moved);
   const remaining = (await deps.spool.dumpUsage()).files;
-  const result: DrainResult = { uploaded: pass.uploaded, failed: pass.failed, remaining, objects: pass.objects, packs: pass.packs, ...(pass.stoppedBy ? { stoppedBy: pass.stoppedBy } : {}) };
-  await recordPass(deps.store, pass.succeeded, pass.failures, result);
+  const result: DrainResult = {
+    uploaded: pass.uploaded, failed: pass.failed, remaining, objects: pass.objects, packs: pass.packs,
+    ...(pass.quarantined ? { quarantined: pass.quarantined } : {}),
+    ...(pass.stoppedBy ? { stoppedBy: pass.stoppedBy } : {}),
+  };
+  await recordPass(deps.store, result);
   logPass(deps.logger, result);
   if (pass.stoppedBy) await recordError(deps.store, 's3', pass.stoppedBy.code, pass.stoppedBy.message, pass.stoppedBy.hint);
   return result;
 }
 
 async function sendUnit(unit: DrainUnit, deps: DrainDeps, pass: PassState, signal: AbortSignal | undefined): Promise<void> {
+  if (unit.kind === 'single') return sendAlone(unit.file, deps, pass, signal);
   const send = { sink: deps.sink, spool: deps.spool, ...(signal ? { signal } : {}) };
-  if (unit.kind === 'single') {
-    const delivery = await deliverSpooledFile(unit.file, { ...send, prefix: deps.prefix });
-    if (delivery.ok) {
-      succeed(pass, [unit.file], true);
-      deps.logger.debug('Dump file uploaded.', { file: unit.file.name, key: delivery.key });
-    } else if (!signal?.aborted) {
-      fail(pass, [unit.file], delivery.error);
-    }
-    return;
-  }
   const files = unit.kind === 'pack' ? unit.files : unit.present;
-  const delivery = unit.kind === 'pack' ? await deliverPack(unit, send) : await resumePack(unit, send);
+  let delivery: PackDeliveryResult = unit.kind === 'pack' ? await deliverPack(unit, send) : await resumePack(unit, send);
+  // S3 refused the pack for a reason of the object itself: as one object it never goes through.
+  if (!delivery.ok && !delivery.abandoned && isFileSpecificRefusal(delivery.error)) delivery = await abandonPack(unit.manifest, deps.spool, 'refused');
   if (delivery.ok) {
     succeed(pass, files, delivery.uploaded);
     if (delivery.uploaded) pass.packs += 1;
     logPack(deps.logger, unit, files, delivery);
   } else if (delivery.abandoned) {
-    deps.logger.error('An interrupted pack could not be finished because its files changed on disk; they are sent one by one instead. Check the disk for errors.', {
-      pack: unit.manifest.name, key: delivery.key, files: files.length,
-    });
+    logAbandoned(deps.logger, unit.manifest, delivery, files.length);
+    // What is present goes now, each file under its own key; nothing of the pack was deleted.
+    for (const file of files) {
+      if (pass.stoppedBy || signal?.aborted) break;
+      await sendAlone(file, deps, pass, signal);
+    }
   } else if (!signal?.aborted) {
-    fail(pass, files, delivery.error);
+    fail(pass, files, delivery.error, false);
+  }
+}
+
+async function sendAlone(file: SpooledFile, deps: DrainDeps, pass: PassState, signal: AbortSignal | undefined): Promise<void> {
+  const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.prefix, ...(signal ? { signal } : {}) });
+  if (delivery.ok) {
+    succeed(pass, [file], true);
+    deps.logger.debug('Dump file uploaded.', { file: file.name, key: delivery.key });
+  } else if (delivery.quarantined) {
+    pass.quarantined += 1;
+    pass.succeeded.push(file.name); // out of the dump: its failure count goes with it
+    logQuarantined(deps.logger, { entry: delivery.quarantined.name, reason: delivery.quarantined.code, detail: delivery.quarantined.detail, folder: deps.spool.quarantine.dir });
+  } else if (!signal?.aborted) {
+    fail(pass, [file], delivery.error, true);
+  }
+}
+
+function logAbandoned(logger: Logger, manifest: { name: string }, delivery: Extract<PackDeliveryResult, { ok: false }>, present: number): void {
+  const fields = { pack: manifest.name, key: delivery.key, files: present };
+  if (delivery.abandoned === 'missing') {
+    logger.error('An interrupted pack is missing files that the agent did not delete (antivirus, a person or a disk check removed them); nothing was deleted, and the files still present are sent one by one. The missing files\' records may be lost: find out what removed them.', {
+      ...fields, missing: delivery.missing?.length ?? 0, first_missing: delivery.missing?.[0],
+    });
+  } else if (delivery.abandoned === 'refused') {
+    logger.warn('S3 refused a pack as one object; its files are sent one by one instead.', { ...fields, error: delivery.error.code });
+  } else {
+    logger.error('An interrupted pack could not be finished because its files changed on disk; they are sent one by one instead. Check the disk for errors.', fields);
   }
 }
 
@@ -145,10 +186,12 @@ function succeed(pass: PassState, files: SpooledFile[], uploaded: boolean): void
   for (const file of files) pass.succeeded.push(file.name);
 }
 
-function fail(pass: PassState, files: SpooledFile[], error: SinkError): void {
+function fail(pass: PassState, files: SpooledFile[], error: SinkError, alone: boolean): void {
   pass.failed += files.length;
+  for (const file of files) pass.failures.set(file.name, { error, alone });
+  // A refusal about this file says nothing about S3 as a whole: the files behind it keep going.
+  if (isFileSpecificRefusal(error)) return;
   pass.failuresInARow += 1;
-  for (const file of files) pass.failures.set(file.name, error);
   if (!error.retryable || pass.failuresInARow >= MAX_FAILURES_IN_A_ROW) pass.stoppedBy ??= error;
 }
 
@@ -230,22 +273,4 @@ function logPass(logger: Logger, result: DrainResult): void {
   } else {
     logger.error('Dump retry pass stopped: S3 refused the upload. Files stay in the dump until this is fixed.', { ...fields, error: stop.code, detail: stop.message, fix: stop.hint });
   }
-}
-
-async function recordPass(store: StatusStore, succeeded: string[], failures: Map<string, SinkError>, result: DrainResult): Promise<void> {
-  const at = new Date().toISOString();
-  await store.update((state) => {
-    for (const name of succeeded) delete state.dumpFailures[name];
-    for (const [name, error] of failures) {
-      const previous = state.dumpFailures[name];
-      state.dumpFailures[name] = { attempts: (previous?.attempts ?? 0) + 1, lastAttemptAt: at, lastError: error.code };
-    }
-    state.lastDrain = {
-      at,
-      uploaded: result.uploaded,
-      failed: result.failed,
-      remaining: result.remaining,
-      ...(result.stoppedBy ? { stoppedBy: result.stoppedBy.code } : {}),
-    };
-  });
 }

@@ -12,6 +12,7 @@ import { createStatusStore, type StatusStore } from '../state/status-store.ts';
 import { AGENT_VERSION, agentIdentity } from '../version.ts';
 import { runCollectCycle, type CycleResult } from './collect.ts';
 import { drainDump, type DrainResult } from './drain.ts';
+import { recoverStrandedTemp } from './recover-temp.ts';
 
 export interface Runtime {
   config: AgentConfig;
@@ -22,7 +23,7 @@ export interface Runtime {
   sink: S3Sink;
   collect(signal?: AbortSignal): Promise<CycleResult>;
   drain(signal?: AbortSignal): Promise<DrainResult>;
-  /** Moves files a crash left in temp/ to dump/; logs what it did. */
+  /** Moves files a crash or failure left in temp/ to dump/, their observations remembered; logs what it did. */
   recover(): Promise<void>;
   close(): Promise<void>;
 }
@@ -71,14 +72,14 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
     store,
     source,
     sink,
-    collect: (signal) => runCollectCycle({ config, source, sink, spool, store, logger: logger.child('collect'), identity }, signal),
-    drain: (signal) => drainDump({ sink, spool, store, logger: logger.child('drain'), prefix: config.s3.prefix }, signal),
-    async recover() {
-      const { moved, removedPartials } = await spool.recoverTemp();
-      const log = logger.child('spool');
-      if (moved.length > 0) log.warn('Files left in temp/ by an interrupted run were moved to the dump; they will be uploaded.', { files: moved.length });
-      if (removedPartials.length > 0) log.warn('Incomplete files from an interrupted write were removed (they were never acknowledged).', { files: removedPartials.length });
+    // A file an earlier cycle left in temp/ (a failure after it was written) goes to the dump
+    // before this cycle polls, so its observations are not written again and it is uploaded.
+    collect: async (signal) => {
+      await recoverStrandedTemp({ spool, store, logger: logger.child('spool') });
+      return runCollectCycle({ config, source, sink, spool, store, logger: logger.child('collect'), identity }, signal);
     },
+    drain: (signal) => drainDump({ sink, spool, store, logger: logger.child('drain'), prefix: config.s3.prefix, customerId: config.customer.id }, signal),
+    recover: () => recoverStrandedTemp({ spool, store, logger: logger.child('spool') }),
     async close() {
       sink.destroy();
       rolesAnywhereHandler?.destroy();

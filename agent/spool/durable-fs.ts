@@ -26,3 +26,16 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.close();
   }
 }
+
+/**
+ * The same error with the path in its message. Node names no path in a failed write or fsync
+ * ("ENOSPC: no space left on device, write"), and support staff need to know which disk is full.
+ * The errno `code` is kept, so callers can still tell a full disk from other failures.
+ */
+export function namePath(error: unknown, what: string, path: string): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : error instanceof Error ? error.message : String(error);
+  const named = new Error(`Could not write ${what} ${path}: ${reason}${code ? ` (${code})` : ''}.`, { cause: error });
+  if (code) Object.assign(named, { code });
+  return named;
+}

@@ -39,6 +39,15 @@ export function parseSpoolFileName(name: string): SpoolFileName | undefined {
   return { name, customerId, date: iso.slice(0, 10), createdAt };
 }
 
+/**
+ * Whether `body` still hashes to the hash in the cycle file's name. A truncated, emptied or
+ * rewritten file does not: it is quarantined rather than sent under a key that names other bytes.
+ */
+export function contentHashMatches(name: string, body: Buffer): boolean {
+  const match = NAME_PATTERN.exec(name);
+  return match !== null && createHash('sha256').update(body).digest('hex').slice(0, 16) === match[4];
+}
+
 /** `<prefix>customer=<id>/date=<YYYY-MM-DD>/<file name>` */
 export function objectKeyFor(prefix: string, file: SpoolFileName): string {
   return `${prefix}customer=${file.customerId}/date=${file.date}/${file.name}`;

@@ -3,19 +3,25 @@
 //
 //   packs/<pack name>.json    a pack manifest: written (fsync, rename, directory fsync) BEFORE the
 //                             pack's PUT; names the key, the content hash and the sources. The
-//                             next pass finishes every manifest before packing anything else:
+//                             next pass finishes every manifest before packing anything else
+//                             (once agent/spool/manifest-check.ts trusts it; else quarantined):
+//                             confirmed -> finish the deletes;
 //                             all sources present -> rebuild the identical bytes -> same key;
-//                             some missing -> S3 had confirmed it (sources are deleted only then)
-//                             -> delete the rest. Removed only after the deletes are durable.
+//                             some missing and not confirmed -> a missing file proves nothing
+//                             (antivirus, a person, fsck): the rest is sent alone, nothing deleted.
+//                             Removed only after the deletes are durable.
+//   packs/<pack name>.confirmed  written (durably) after S3 confirmed the pack's PUT and before the
+//                             first delete: the only proof that deletes may have started.
 //   packs/single/<file name>  "sent alone": written before a one-file PUT, so a file whose upload
 //                             may have reached S3 under its own key is never packed under another.
 //                             Cleared after the file is deleted, or when S3 provably did not
 //                             store it (connection refused, S3 refused).
 // The folder is created on first use, so `init` and `status` still see only temp/ dump/ state/.
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readdirIfExists, syncDirectory } from './durable-fs.ts';
+import { readSpoolFile } from './safe-read.ts';
 
 export interface PackManifest {
   version: 1;
@@ -35,8 +41,12 @@ export interface PackJournal {
   readonly dir: string;
   /** Durable before it resolves. */
   writeManifest(manifest: PackManifest): Promise<void>;
-  /** Readable manifests; unreadable ones are renamed `*.unreadable` and reported by file name. */
-  listManifests(): Promise<{ manifests: PackManifest[]; unreadable: string[] }>;
+  /** Readable manifests, the names of those S3 confirmed, and the paths of unreadable ones
+   *  (left in place: the caller quarantines them). */
+  listManifests(): Promise<{ manifests: PackManifest[]; unreadable: string[]; confirmed: Set<string> }>;
+  /** Durably notes that S3 confirmed the pack `name`: from now on its sources may be deleted. */
+  markConfirmed(name: string): Promise<void>;
+  /** Removes the manifest, then its confirmation. */
   removeManifest(name: string): Promise<void>;
   /** Durably notes that `fileName` is being sent alone; resolves true when it already was. */
   markSentAlone(fileName: string): Promise<boolean>;
@@ -46,6 +56,7 @@ export interface PackJournal {
 
 const MANIFEST_SUFFIX = '.json';
 const PARTIAL_SUFFIX = '.partial';
+const CONFIRMED_SUFFIX = '.confirmed';
 
 export function createPackJournal(storageDir: string): PackJournal {
   const dir = join(storageDir, 'packs');
@@ -57,6 +68,8 @@ export function createPackJournal(storageDir: string): PackJournal {
       await mkdir(dir, { recursive: true });
       const finalPath = join(dir, manifest.name + MANIFEST_SUFFIX);
       const partialPath = finalPath + PARTIAL_SUFFIX;
+      // A confirmation left by an earlier pack of the same name must not vouch for this one.
+      await unlinkIfPresent(join(dir, manifest.name + CONFIRMED_SUFFIX));
       const handle = await open(partialPath, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
       try {
         await handle.writeFile(JSON.stringify(manifest, null, 1) + '\n');
@@ -68,9 +81,14 @@ export function createPackJournal(storageDir: string): PackJournal {
       await syncDirectory(dir);
     },
     listManifests: () => readManifests(dir),
+    async markConfirmed(name) {
+      await (await open(join(dir, name + CONFIRMED_SUFFIX), constants.O_CREAT | constants.O_WRONLY)).close();
+      await syncDirectory(dir);
+    },
     async removeManifest(name) {
       await unlinkIfPresent(join(dir, name + MANIFEST_SUFFIX));
       await syncDirectory(dir);
+      await unlinkIfPresent(join(dir, name + CONFIRMED_SUFFIX));
     },
     async markSentAlone(fileName) {
       await mkdir(singleDir, { recursive: true });
@@ -92,10 +110,12 @@ export function createPackJournal(storageDir: string): PackJournal {
   };
 }
 
-async function readManifests(dir: string): Promise<{ manifests: PackManifest[]; unreadable: string[] }> {
+async function readManifests(dir: string): Promise<{ manifests: PackManifest[]; unreadable: string[]; confirmed: Set<string> }> {
   const manifests: PackManifest[] = [];
   const unreadable: string[] = [];
-  for (const entry of (await readdirIfExists(dir)).sort()) {
+  const entries = (await readdirIfExists(dir)).sort();
+  const confirmed = new Set(entries.filter((entry) => entry.endsWith(CONFIRMED_SUFFIX)).map((entry) => entry.slice(0, -CONFIRMED_SUFFIX.length)));
+  for (const entry of entries) {
     const path = join(dir, entry);
     // Never renamed into place, so never acted on: no PUT was made from it.
     if (entry.endsWith(MANIFEST_SUFFIX + PARTIAL_SUFFIX)) {
@@ -103,15 +123,19 @@ async function readManifests(dir: string): Promise<{ manifests: PackManifest[]; 
       continue;
     }
     if (!entry.endsWith(MANIFEST_SUFFIX)) continue;
-    const manifest = parseManifest(await readFile(path, 'utf8'));
-    if (manifest && manifest.name + MANIFEST_SUFFIX === entry) {
-      manifests.push(manifest);
-    } else {
-      await rename(path, `${path}.unreadable`);
-      unreadable.push(entry);
-    }
+    // Read like a dump file: never through a link, never from a pipe, never more than its size.
+    const manifest = parseManifest((await readSpoolFile(path).catch(() => Buffer.alloc(0))).toString('utf8'));
+    if (manifest && manifest.name + MANIFEST_SUFFIX === entry) manifests.push(manifest);
+    else unreadable.push(path);
   }
-  return { manifests, unreadable };
+  // A confirmation whose manifest is gone: a crash between removing the two.
+  const named = new Set(manifests.map((manifest) => manifest.name));
+  for (const name of confirmed) {
+    if (named.has(name) || entries.includes(name + MANIFEST_SUFFIX)) continue;
+    await unlinkIfPresent(join(dir, name + CONFIRMED_SUFFIX));
+    confirmed.delete(name);
+  }
+  return { manifests, unreadable, confirmed };
 }
 
 function parseManifest(text: string): PackManifest | undefined {

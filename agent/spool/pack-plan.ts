@@ -14,12 +14,14 @@ import type { SpooledFile } from './spool.ts';
 export type DrainUnit =
   | { kind: 'single'; file: SpooledFile }
   | { kind: 'pack'; manifest: PackManifest; files: SpooledFile[]; ndjson: Buffer }
-  | { kind: 'resume'; manifest: PackManifest; present: SpooledFile[] };
+  | { kind: 'resume'; manifest: PackManifest; present: SpooledFile[]; confirmed: boolean };
 
 export interface PlanInput {
   /** dump/, oldest cycle first (Spool.listDump). */
   files: SpooledFile[];
   manifests: PackManifest[];
+  /** Manifests whose pack S3 confirmed (PackJournal.listManifests). */
+  confirmed?: Set<string>;
   /** Files with a "sent alone" note (PackJournal.listSentAlone). */
   sentAlone: Set<string>;
   limits: PackLimits;
@@ -42,7 +44,7 @@ export async function* planDrain(input: PlanInput): AsyncGenerator<DrainUnit> {
   for (const manifest of input.manifests) {
     for (const source of manifest.sources) claimed.add(source);
     const present = manifest.sources.map((name) => byName.get(name)).filter((file): file is SpooledFile => file !== undefined);
-    yield { kind: 'resume', manifest, present };
+    yield { kind: 'resume', manifest, present, confirmed: input.confirmed?.has(manifest.name) ?? false };
   }
   for (const group of partitions(input.files.filter((file) => !claimed.has(file.name)))) {
     yield* planPartition(group, input);

@@ -53,7 +53,16 @@ export function identifyPack(
   ndjson: Buffer,
   gzip: boolean,
 ): PackIdentity {
-  const sha256 = sha256Hex(ndjson);
+  return packIdentityFor(prefix, first, sha256Hex(ndjson), gzip);
+}
+
+/** The same from the NDJSON's hash alone: what a manifest must say if the agent wrote it. */
+export function packIdentityFor(
+  prefix: string,
+  first: { customerId: string; date: string; createdAt: Date },
+  sha256: string,
+  gzip: boolean,
+): PackIdentity {
   const name = `${first.customerId}_${compactUtc(first.createdAt)}_pack-${sha256.slice(0, 16)}.ndjson${gzip ? '.gz' : ''}`;
   return { name, key: objectKeyFor(prefix, { name, customerId: first.customerId, date: first.date, createdAt: first.createdAt }), sha256 };
 }

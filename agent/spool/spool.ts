@@ -8,14 +8,23 @@
 // *.partial files were never complete, were never reported as written, and are removed.
 // A file is deleted only by `remove` or `removeConfirmed`, which callers use only after S3
 // confirmed the upload (for a pack: the pack holding it; see pack-journal.ts for packs/).
+// Only regular files are listed and read (lstat, agent/spool/safe-read.ts); anything else with a
+// cycle file name, and any file whose bytes no longer match its name, goes to quarantine/
+// (agent/spool/quarantine.ts), never to S3 and never to the bin.
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { readFile as readFileCallback } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseSpoolFileName, type SpoolFileName } from './file-names.ts';
 import { createPackJournal, type PackJournal } from './pack-journal.ts';
-import { readdirIfExists, syncDirectory } from './durable-fs.ts';
+import { namePath, readdirIfExists, syncDirectory } from './durable-fs.ts';
+import { createQuarantine, QUARANTINE_FOLDER, type Quarantine } from './quarantine.ts';
+import { readSpoolFile } from './safe-read.ts';
+
+/**
+ * The folders under storage.dir the agent creates, empties and moves files between (status.json
+ * lives in state/). Nothing else may live inside them: a log folder there would be swept up.
+ */
+export const STORAGE_WORKING_FOLDERS = ['temp', 'dump', 'packs', 'state', QUARANTINE_FOLDER] as const;
 
 const PARTIAL_SUFFIX = '.partial';
 
@@ -41,11 +50,15 @@ export interface Spool {
   writeTemp(name: string, body: Buffer): Promise<string>;
   /** Moves a temp file to dump/ (after a failed upload). */
   moveToDump(path: string): Promise<void>;
-  /** Start-up recovery: complete temp files to dump/, partial ones removed. */
-  recoverTemp(): Promise<{ moved: string[]; removedPartials: string[] }>;
-  /** Dump files, oldest cycle first. */
+  /** Recovery (start-up, and before each cycle): complete temp files to dump/, partial ones
+   *  removed. `beforeMove` gets the complete files' paths first. */
+  recoverTemp(beforeMove?: (paths: string[]) => Promise<void>): Promise<{ moved: string[]; removedPartials: string[] }>;
+  /** Dump files (regular files only), oldest cycle first. */
   listDump(): Promise<SpooledFile[]>;
+  /** Entries in dump/ with a cycle file name that are not regular files (links, FIFOs, devices). */
+  listDumpSpecial(): Promise<string[]>;
   dumpUsage(): Promise<DumpUsage>;
+  /** A regular file's bytes, checked against the hash in its name (throws SpoolFileRejected). */
   read(path: string): Promise<Buffer>;
   /** Deletes a spooled file. Call only after S3 confirmed it. */
   remove(path: string): Promise<void>;
@@ -54,6 +67,8 @@ export interface Spool {
   removeConfirmed(paths: string[]): Promise<void>;
   /** Pack manifests and "sent alone" notes (packs/). */
   readonly journal: PackJournal;
+  /** What must be neither sent nor deleted (quarantine/). */
+  readonly quarantine: Quarantine;
 }
 
 export function createSpool(storageDir: string): Spool {
@@ -70,39 +85,47 @@ export function createSpool(storageDir: string): Spool {
     async writeTemp(name, body) {
       const finalPath = join(tempDir, name);
       const partialPath = join(tempDir, `.${name}${PARTIAL_SUFFIX}`);
-      const handle = await open(partialPath, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
       try {
-        await handle.writeFile(body);
-        await handle.sync();
-      } finally {
-        await handle.close();
+        const handle = await open(partialPath, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
+        try {
+          await handle.writeFile(body);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(partialPath, finalPath);
+        await syncDirectory(tempDir);
+      } catch (error) {
+        throw namePath(error, 'the cycle file', finalPath);
       }
-      await rename(partialPath, finalPath);
-      await syncDirectory(tempDir);
       return finalPath;
     },
     async moveToDump(path) {
       await rename(path, join(dumpDir, basename(path)));
       await syncDirectory(dumpDir);
     },
-    async recoverTemp() {
-      const moved: string[] = [];
+    async recoverTemp(beforeMove) {
+      const complete: string[] = [];
       const removedPartials: string[] = [];
       for (const entry of await readdir(tempDir)) {
         if (entry.endsWith(PARTIAL_SUFFIX)) {
           await unlink(join(tempDir, entry));
           removedPartials.push(entry);
         } else if (parseSpoolFileName(entry)) {
-          await rename(join(tempDir, entry), join(dumpDir, entry));
-          moved.push(entry);
+          complete.push(entry);
         }
       }
-      if (moved.length > 0) await syncDirectory(dumpDir);
-      return { moved, removedPartials };
+      // What the caller must make durable about these files (the observation dedup) is done
+      // before they move, so a crash in between leaves them in temp/ to be looked at again.
+      if (complete.length > 0) await beforeMove?.(complete.map((entry) => join(tempDir, entry)));
+      for (const entry of complete) await rename(join(tempDir, entry), join(dumpDir, entry));
+      if (complete.length > 0) await syncDirectory(dumpDir);
+      return { moved: complete, removedPartials };
     },
-    listDump: () => listSpooled(dumpDir),
+    listDump: async () => (await listSpooled(dumpDir)).files,
+    listDumpSpecial: async () => (await listSpooled(dumpDir)).special,
     async dumpUsage() {
-      const files = await listSpooled(dumpDir);
+      const { files } = await listSpooled(dumpDir);
       const unrecognised = (await readdirIfExists(dumpDir)).filter((name) => !parseSpoolFileName(name));
       return {
         files: files.length,
@@ -111,7 +134,7 @@ export function createSpool(storageDir: string): Spool {
         unrecognised,
       };
     },
-    read: readFileFast,
+    read: readSpoolFile,
     async remove(path) {
       await unlink(path);
     },
@@ -126,13 +149,9 @@ export function createSpool(storageDir: string): Spool {
       await syncDirectory(dumpDir);
     },
     journal: createPackJournal(storageDir),
+    quarantine: createQuarantine(storageDir),
   };
 }
-
-// The callback readFile does the same work as the promise one with much less overhead per file:
-// reading 10,000 small files (32 at a time) took ~250 ms instead of ~560 ms here, and reading
-// the backlog was the drain's bottleneck.
-const readFileFast: (path: string) => Promise<Buffer> = promisify(readFileCallback);
 
 /** Runs `action` over `items`, a batch at a time: a backlog holds thousands of files, and one
  *  file-system call after another leaves the disk idle between them. */
@@ -142,8 +161,9 @@ async function forEachInBatches<T>(items: T[], action: (item: T) => Promise<void
   }
 }
 
-async function listSpooled(dir: string): Promise<SpooledFile[]> {
+async function listSpooled(dir: string): Promise<{ files: SpooledFile[]; special: string[] }> {
   const files: SpooledFile[] = [];
+  const special: string[] = [];
   const entries = (await readdirIfExists(dir)).flatMap((entry) => {
     const parsed = parseSpoolFileName(entry);
     return parsed ? [parsed] : [];
@@ -151,11 +171,15 @@ async function listSpooled(dir: string): Promise<SpooledFile[]> {
   await forEachInBatches(entries, async (parsed) => {
     const path = join(dir, parsed.name);
     try {
-      files.push({ ...parsed, path, bytes: (await stat(path)).size });
+      // lstat: a symlink is reported as itself, never as what it points to.
+      const info = await lstat(path);
+      if (info.isFile()) files.push({ ...parsed, path, bytes: info.size });
+      else special.push(path);
     } catch (error) {
       // Removed by a concurrent drain between readdir and stat: nothing to list.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   });
-  return files.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name));
+  files.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name));
+  return { files, special: special.sort() };
 }

@@ -23,6 +23,8 @@ export interface StatusReport {
   lastUpload: AgentState['lastUpload'] | null;
   lastDrain: AgentState['lastDrain'] | null;
   dump: { files: number; bytes: number; oldestAt: string | null; unrecognised: string[]; filesWithFailures: number };
+  /** What the agent set aside instead of sending (agent/spool/quarantine.ts); never deleted. */
+  quarantine: { folder: string; entries: { name: string; code: string | null; at: string | null; message: string | null }[] };
   lastError: AgentState['lastError'] | null;
   /** The free Open-Meteo API's calls used now, by the agent's ledger; null when not counted. */
   openMeteoBudget: BudgetUse | null;
@@ -34,7 +36,9 @@ export interface StatusReport {
 
 export async function buildStatusReport(config: AgentConfig): Promise<StatusReport> {
   const state = await createStatusStore(config.storage.dir, AGENT_VERSION).read();
-  const usage = await createSpool(config.storage.dir).dumpUsage();
+  const spool = createSpool(config.storage.dir);
+  const usage = await spool.dumpUsage();
+  const quarantined = await spool.quarantine.list();
   const owner: LockOwner | undefined = await findLockOwner(config.storage.dir);
   return {
     agentVersion: AGENT_VERSION,
@@ -61,6 +65,10 @@ export async function buildStatusReport(config: AgentConfig): Promise<StatusRepo
       oldestAt: usage.oldest?.toISOString() ?? null,
       unrecognised: usage.unrecognised,
       filesWithFailures: Object.keys(state.dumpFailures).length,
+    },
+    quarantine: {
+      folder: spool.quarantine.dir,
+      entries: quarantined.map((entry) => ({ name: entry.name, code: entry.reason?.code ?? null, at: entry.reason?.at ?? null, message: entry.reason?.message ?? null })),
     },
     lastError: state.lastError ?? null,
     openMeteoBudget: config.openMeteo.callBudget === 'free' ? useOf(await readBudgetFile(join(config.storage.dir, 'state'), new Date()), FREE_LIMITS) : null,
@@ -97,6 +105,13 @@ export function formatStatusReport(report: StatusReport): string {
   const dump = report.dump;
   lines.push(`Dump:         ${dump.files} file(s), ${(dump.bytes / 1024).toFixed(1)} KiB, oldest ${age(dump.oldestAt, now)}` +
     (dump.unrecognised.length ? `; ${dump.unrecognised.length} unrecognised file(s) left alone: ${dump.unrecognised.slice(0, 5).map(v).join(', ')}` : ''));
+  const quarantine = report.quarantine.entries;
+  if (quarantine.length > 0) {
+    // An error-level fact: these files are not delivered until a person acts.
+    lines.push(`Quarantine:   ${quarantine.length} entr${quarantine.length === 1 ? 'y' : 'ies'} NOT sent, in ${report.quarantine.folder} (see \`requeue\`):`);
+    for (const entry of quarantine.slice(0, 10)) lines.push(`  ${v(entry.name)}: ${v(entry.code ?? 'no reason file')}${entry.at ? ` since ${entry.at}` : ''}`);
+    if (quarantine.length > 10) lines.push(`  ... and ${quarantine.length - 10} more`);
+  }
   const error = report.lastError;
   lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${v(error.component)} ${v(error.errorClass)}: ${v(error.message)}${error.hint ? `\n              Fix: ${v(error.hint)}` : ''}` : 'none'}`);
   const budget = report.openMeteoBudget;

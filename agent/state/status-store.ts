@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redactText } from '../log/redact.ts';
+import { namePath, syncDirectory } from '../spool/durable-fs.ts';
 
 export interface CycleSummary {
   startedAt: string;
@@ -43,6 +44,9 @@ export interface DumpFileFailures {
   attempts: number;
   lastAttemptAt: string;
   lastError: string;
+  /** Of the attempts, refusals about the file itself (sinks/s3/file-specific-errors.ts): at
+   *  POISON_FILE_LIMIT the file is quarantined. */
+  refusals?: number;
 }
 
 export interface AgentState {
@@ -53,7 +57,7 @@ export interface AgentState {
   lastCycle?: CycleSummary;
   locations: Record<string, LocationState>;
   lastUpload?: { at: string; key: string };
-  lastDrain?: { at: string; uploaded: number; failed: number; remaining: number; stoppedBy?: string };
+  lastDrain?: { at: string; uploaded: number; failed: number; remaining: number; quarantined?: number; stoppedBy?: string };
   lastError?: ErrorRecord;
   dumpFailures: Record<string, DumpFileFailures>;
 }
@@ -90,14 +94,21 @@ export function createStatusStore(storageDir: string, agentVersion: string): Sta
   const write = async (state: AgentState): Promise<void> => {
     await mkdir(dir, { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
-    const handle = await open(temporary, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
     try {
-      await handle.writeFile(redactText(JSON.stringify(state, null, 2)) + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temporary, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
+      try {
+        await handle.writeFile(redactText(JSON.stringify(state, null, 2)) + '\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, file);
+      // The rename is durable only with its directory entry: without this, a power cut could
+      // bring back the old status.json, and with it an observation dedup that forgot a file.
+      await syncDirectory(dir);
+    } catch (error) {
+      throw namePath(error, 'the status file', file);
     }
-    await rename(temporary, file);
   };
 
   return {

@@ -14,6 +14,7 @@ import { createStatusStore } from '../state/status-store.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { clockFacts, networkFacts, osFacts, versionFacts } from './facts.ts';
 import { inventoryFolder } from './inventory.ts';
+import { QUARANTINE_FOLDER } from '../spool/quarantine.ts';
 import { readRecentLogs } from './logs.ts';
 import { createScrubber, maskIniText, proxySecrets } from './mask.ts';
 import type { ZipEntry } from './zip.ts';
@@ -61,12 +62,13 @@ async function configSections(config: AgentConfig, credentials: CredentialsKeys 
   const inventory = {
     temp: await inventoryFolder(join(config.storage.dir, 'temp'), {}, now),
     dump: await inventoryFolder(join(config.storage.dir, 'dump'), state.dumpFailures, now),
+    quarantine: await inventoryFolder(join(config.storage.dir, QUARANTINE_FOLDER), {}, now),
   };
   return [
     { name: 'config/effective-config.json', about: 'the config as the agent understands it (defaults applied, paths absolute), secrets masked', content: json(effectiveConfig(config)) },
     { name: 'config/credentials-keys.json', about: 'the credentials file: key NAMES only, never values', content: json(credentials?.summary ?? { file: null, note: 'no credentials_file: the AWS default chain is used' }) },
     { name: 'status.json', about: 'the output of `status --json`', content: json(status) },
-    { name: 'spool-inventory.json', about: 'every file in temp/ and dump/: size, age, failure count and last error', content: json(inventory) },
+    { name: 'spool-inventory.json', about: 'every file in temp/, dump/ and quarantine/: size, age, type when not a regular file, failure count and last error', content: json(inventory) },
     { name: 'network.json', about: 'proxy per endpoint, proxy variables (masked), CA file certificates', content: json(await networkFacts(config)) },
     { name: 'clock.json', about: 'clock offset against S3 and Open-Meteo Date headers (if they answered quickly)', content: json(await clockFacts(config, options.clockTimeoutMs ?? 3_000)) },
     ...logs.map((log) => ({

@@ -1,7 +1,7 @@
-// What lies in temp/ and dump/ right now: every entry with its size and age, plus, for dump files,
+// What lies in temp/, dump/ and quarantine/ right now: every entry with its size and age, plus, for dump files,
 // the failure count and last error state/status.json keeps (dumpFailures). Names only, never
 // contents: the files hold customer data.
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DumpFileFailures } from '../state/status-store.ts';
 
@@ -11,6 +11,8 @@ export interface InventoryEntry {
   modifiedAt: string;
   ageMinutes: number;
   failures?: DumpFileFailures;
+  /** Set for anything but a regular file: 'symlink', 'fifo', 'directory', 'other'. */
+  type?: string;
 }
 
 export interface FolderInventory {
@@ -36,7 +38,9 @@ export async function inventoryFolder(path: string, failures: Record<string, Dum
   }
   const entries: InventoryEntry[] = [];
   for (const name of names) {
-    const info = await stat(join(path, name)).catch(() => undefined);
+    // lstat: a link is listed as the link it is, never followed (a link to a device or a pipe in
+    // the dump is exactly what support staff need to see, and must not hang the bundle).
+    const info = await lstat(join(path, name)).catch(() => undefined);
     if (!info) continue; // removed by a running agent meanwhile
     const entry: InventoryEntry = {
       name,
@@ -44,6 +48,7 @@ export async function inventoryFolder(path: string, failures: Record<string, Dum
       modifiedAt: info.mtime.toISOString(),
       ageMinutes: Math.round((now.getTime() - info.mtime.getTime()) / 60_000),
     };
+    if (!info.isFile()) entry.type = info.isSymbolicLink() ? 'symlink' : info.isFIFO() ? 'fifo' : info.isDirectory() ? 'directory' : 'other';
     const failure = failures[name];
     if (failure) entry.failures = failure;
     entries.push(entry);

@@ -156,7 +156,7 @@ describe('dump retry pass', () => {
       ]);
       await expectEachRecordOnceInOneKey(64);
       for (const [id, [key]] of await recordKeys()) expect(key).toContain(`date=${id.slice(0, 10)}/`);
-      expect(await spool.journal.listManifests()).toEqual({ manifests: [], unreadable: [] });
+      expect(await spool.journal.listManifests()).toEqual({ manifests: [], unreadable: [], confirmed: new Set() });
       expect(logger.lines.find((line) => line.message === 'Dump retry pass finished.')?.fields).toMatchObject({ uploaded: 34, objects: 4, packs: 4 });
     });
 
@@ -242,6 +242,8 @@ describe('dump retry pass', () => {
       const unit = next.value;
       await spool.journal.writeManifest(unit.manifest);
       if (point !== 'before upload') await sink.upload(unit.manifest.key, unit.ndjson);
+      // What deliverPack does once S3 confirmed the PUT, before the first delete.
+      if (point === 'mid-deletes' || point === 'after deletes') await spool.journal.markConfirmed(unit.manifest.name);
       if (point === 'mid-deletes') await spool.removeConfirmed(unit.files.slice(0, 15).map((file) => file.path));
       if (point === 'after deletes') await spool.removeConfirmed(unit.files.map((file) => file.path));
       return { manifest: unit.manifest, putsBefore: s3.putRequests };
@@ -261,7 +263,7 @@ describe('dump retry pass', () => {
       expect(s3.putRequests - putsBefore).toBe(extraPuts);
       expect((await s3.listObjects('bucket')).map((o) => o.key)).toEqual([manifest.key]);
       await expectEachRecordOnceInOneKey(RECORDS);
-      expect(await spool.journal.listManifests()).toEqual({ manifests: [], unreadable: [] });
+      expect(await spool.journal.listManifests()).toEqual({ manifests: [], unreadable: [], confirmed: new Set() });
       if (point !== 'after deletes') expect(logger.lines.some((line) => /A pack interrupted by a restart/.test(line.message))).toBe(true);
     });
 
@@ -271,7 +273,8 @@ describe('dump retry pass', () => {
       await writeFile(`${spool.journal.dir}/x.json`, '{ torn');
       const logger = createListLogger();
       expect(await drain({ logger })).toMatchObject({ uploaded: 3, remaining: 0 });
-      expect(logger.lines.filter((line) => line.level === 'error').map((line) => line.fields.manifests)).toEqual(['x.json']);
+      expect(logger.lines.filter((line) => line.level === 'error').map((line) => [line.fields.entry, line.fields.reason])).toEqual([['x.json', 'UntrustedManifest']]);
+      expect((await spool.quarantine.list()).map((entry) => [entry.name, entry.reason?.from])).toEqual([['x.json', 'packs']]);
     });
   });
 });

@@ -53,16 +53,28 @@ describe('the pack journal', () => {
   const tempDir = useTempDirs();
   const manifest: PackManifest = { version: 1, name: 'acme_20261121T101503123Z_pack-0123456789abcdef.ndjson', key: 'raw/k', sha256: 'ab', records: 2, bytes: 36, gzip: false, sources: ['a.ndjson', 'b.ndjson'] };
 
-  it('keeps manifests until removed, drops torn partial writes and sets unreadable ones aside', async () => {
+  it('keeps manifests until removed, drops torn partial writes and reports unreadable ones by path', async () => {
     const journal = createPackJournal(await tempDir());
-    expect(await journal.listManifests()).toEqual({ manifests: [], unreadable: [] });
+    expect(await journal.listManifests()).toEqual({ manifests: [], unreadable: [], confirmed: new Set() });
     await journal.writeManifest(manifest);
     await writeFile(join(journal.dir, 'other.json.partial'), '{"version":');
     await writeFile(join(journal.dir, 'broken.json'), '{"version":1}');
-    expect(await journal.listManifests()).toEqual({ manifests: [manifest], unreadable: ['broken.json'] });
-    expect((await readdir(journal.dir)).sort()).toEqual(['acme_20261121T101503123Z_pack-0123456789abcdef.ndjson.json', 'broken.json.unreadable']);
+    expect(await journal.listManifests()).toEqual({ manifests: [manifest], unreadable: [join(journal.dir, 'broken.json')], confirmed: new Set() });
+    expect((await readdir(journal.dir)).sort()).toEqual(['acme_20261121T101503123Z_pack-0123456789abcdef.ndjson.json', 'broken.json']);
     await journal.removeManifest(manifest.name);
     expect((await journal.listManifests()).manifests).toEqual([]);
+  });
+
+  it('remembers that S3 confirmed a pack until its manifest is removed, and never carries that over to a new manifest', async () => {
+    const journal = createPackJournal(await tempDir());
+    await journal.writeManifest(manifest);
+    await journal.markConfirmed(manifest.name);
+    expect((await journal.listManifests()).confirmed).toEqual(new Set([manifest.name]));
+    await journal.writeManifest(manifest);
+    expect((await journal.listManifests()).confirmed).toEqual(new Set());
+    await journal.markConfirmed(manifest.name);
+    await journal.removeManifest(manifest.name);
+    expect(await readdir(journal.dir)).toEqual([]);
   });
 
   it('says whether a file had been sent alone before, and forgets it when cleared', async () => {

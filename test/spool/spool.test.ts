@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cycleFileName } from '../../agent/spool/file-names.ts';
@@ -57,5 +57,25 @@ describe('spool', () => {
     expect(await spool.listDump()).toEqual([]);
     expect((await spool.dumpUsage()).unrecognised).toEqual(['someone-elses.txt']);
     expect(await readdir(spool.dumpDir)).toEqual(['someone-elses.txt']);
+  });
+
+  it.skipIf(process.platform === 'win32')('names the cycle file when the disk is full, keeping the errno code', async () => {
+    const spool = await preparedSpool();
+    const name = nameAt('2026-11-21T10:00:00Z', 'x');
+    await symlink('/dev/full', join(spool.tempDir, `.${name}.partial`)); // a real ENOSPC on write
+    const write = spool.writeTemp(name, Buffer.from('x'));
+    await expect(write).rejects.toThrow(`Could not write the cycle file ${join(spool.tempDir, name)}: the disk is full (ENOSPC).`);
+    await expect(write).rejects.toMatchObject({ code: 'ENOSPC' });
+  });
+
+  it('lists links, FIFOs and folders with cycle file names as special, never as dump files', async () => {
+    const spool = await preparedSpool();
+    const good = nameAt('2026-11-21T10:00:00Z', 'a');
+    await writeFile(join(spool.dumpDir, good), 'a');
+    const link = nameAt('2026-11-21T10:01:00Z', 'b');
+    await symlink('/dev/zero', join(spool.dumpDir, link));
+    expect((await spool.listDump()).map((file) => file.name)).toEqual([good]);
+    expect(await spool.listDumpSpecial()).toEqual([join(spool.dumpDir, link)]);
+    await expect(spool.read(join(spool.dumpDir, link))).rejects.toMatchObject({ name: 'SpoolFileRejected', code: 'NotARegularFile' });
   });
 });

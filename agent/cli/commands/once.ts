@@ -1,11 +1,11 @@
 // `once`: one collection cycle, its upload, one dump retry pass, then exit. For commissioning and
 // for schedulers that start the agent themselves. Exit 0 only if everything collected is in S3,
-// every location was collected, and the dump is empty; otherwise the reason goes to stderr.
+// every location was collected, the dump is empty and nothing is quarantined; otherwise the reason goes to stderr.
 import type { AgentConfig } from '../../config/types.ts';
 import { createRuntime } from '../../jobs/runtime.ts';
 import { acquireInstanceLock } from '../../state/instance-lock.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { writeOut, writeErr } from '../terminal.ts';
+import { writeErr, writeOut } from '../terminal.ts';
 
 export async function runOnce(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
   const lock = await acquireInstanceLock(config.storage.dir, 'once');
@@ -25,6 +25,11 @@ export async function runOnce(config: AgentConfig, options: { console: boolean }
         `Not everything is in S3: this cycle's file was ${cycle.delivery}; ${drain.remaining} file(s) remain in the dump.` +
           (error ? ` Last error: ${error.errorClass}: ${error.message}${error.hint ? ` Fix: ${error.hint}` : ''}` : '') + '\n',
       );
+      return ExitCode.failed;
+    }
+    const quarantined = (await runtime.spool.quarantine.list()).length;
+    if (quarantined > 0) {
+      writeErr(`This cycle was delivered, but ${quarantined} entr${quarantined === 1 ? 'y is' : 'ies are'} in the quarantine folder ${runtime.spool.quarantine.dir} and not sent. See the reasons with \`datapipe-agent requeue -c ${config.file}\`.\n`);
       return ExitCode.failed;
     }
     if (cycle.locationsFailed > 0) {

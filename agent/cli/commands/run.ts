@@ -1,6 +1,7 @@
 // `run`: the service loop. Takes the storage lock, recovers what a crash left in temp/, drains the
-// dump once, then collects and retries on their schedules until SIGINT/SIGTERM. On a signal it
-// aborts the step in progress (uploads and requests are cancelled; files stay on disk: a temp file
+// dump once, then collects and retries on their schedules until SIGINT/SIGTERM. Each collect
+// cycle first picks up files an earlier failed cycle left in temp/ (agent/jobs/recover-temp.ts).
+// On a signal it aborts the step in progress (uploads and requests are cancelled; files stay on disk: a temp file
 // whose upload was cut short is moved to the dump) and exits 0 within a few seconds.
 import type { AgentConfig } from '../../config/types.ts';
 import { createRuntime } from '../../jobs/runtime.ts';
@@ -115,7 +116,10 @@ async function runServiceLoop(config: AgentConfig, options: { console: boolean }
     const finished = schedules.stop().then(() => true);
     const inTime = await Promise.race([finished, sleep(SHUTDOWN_GRACE_MS, new AbortController().signal).then(() => false)]);
     // Anything still in temp/ (an upload cut short) goes to the dump now rather than at next start.
-    await runtime.recover();
+    // A failure here (a full disk) must not keep the service from stopping: the next start does it.
+    await runtime.recover().catch((error: unknown) => {
+      log.warn('Files left in temp/ could not be moved to the dump while stopping; the next start moves them.', { error: error instanceof Error ? error.message : String(error) });
+    });
     log.info(inTime ? 'Agent stopped.' : 'Agent stopped; the step in progress was abandoned (its file is kept and retried).');
     await reportWindowsEventBeforeExit('stopped', `datapipe-agent ${AGENT_VERSION} stopped.`);
     return ExitCode.ok;
