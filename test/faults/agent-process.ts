@@ -83,16 +83,13 @@ export function superviseAgent(command: AgentCommand, configFile: string, output
     });
   };
   start();
-  const watchdog = setInterval(() => {
-    const pid = state.child?.pid;
-    const rssMb = pid === undefined ? 0 : residentMb(pid);
+  const watchdog = watchMemory(() => state.child, (rssMb) => {
     state.peakRssMb = Math.max(state.peakRssMb, rssMb);
-    if (rssMb > MEMORY_LIMIT_MB && state.child) {
-      state.memoryKills += 1;
-      state.expectExit = true;
-      state.child.kill('SIGKILL');
-    }
-  }, MEMORY_SAMPLE_MS);
+    if (rssMb <= MEMORY_LIMIT_MB || !state.child) return;
+    state.memoryKills += 1;
+    state.expectExit = true;
+    state.child.kill('SIGKILL');
+  });
 
   const noteStopExit = (exit: { code: number | null; signal: NodeJS.Signals | null }): void => {
     if (exit.signal === 'SIGTERM') state.termDuringStartup += 1;
@@ -181,22 +178,42 @@ function residentMb(pid: number): number {
   }
 }
 
+/** Samples the resident memory of the current child every MEMORY_SAMPLE_MS. */
+function watchMemory(current: () => ChildProcess | undefined, onSample: (rssMb: number) => void): NodeJS.Timeout {
+  return setInterval(() => {
+    const pid = current()?.pid;
+    onSample(pid === undefined ? 0 : residentMb(pid));
+  }, MEMORY_SAMPLE_MS);
+}
+
+export interface OneShotResult {
+  code: number | null;
+  output: string;
+  /** Set when the campaign had to kill it: it hung, or its memory passed the watchdog's limit. */
+  killedFor?: 'timeout' | 'memory';
+}
+
 /** Runs one agent command to completion (the final drain), its output appended to `outputDir`. */
-export async function runAgentOnce(command: AgentCommand, args: string[], outputDir: string): Promise<{ code: number | null; output: string }> {
+export async function runAgentOnce(command: AgentCommand, args: string[], outputDir: string): Promise<OneShotResult> {
   const output = createWriteStream(join(outputDir, 'agent-output.txt'), { flags: 'a' });
   const child = spawnAgent(command, args, output);
   let text = '';
+  let killedFor: OneShotResult['killedFor'];
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  // A drain that hangs (a FIFO opened for reading, say) must end the campaign, not stall it.
-  const hung = setTimeout(() => {
-    text += `\n(killed: no exit within ${ONE_SHOT_TIMEOUT_MS / 1000} s)`;
+  const killFor = (reason: NonNullable<OneShotResult['killedFor']>) => {
+    killedFor ??= reason;
     child.kill('SIGKILL');
-  }, ONE_SHOT_TIMEOUT_MS);
+  };
+  // A drain that hangs (a FIFO opened for reading, say) or reads forever (a link to /dev/zero)
+  // must end the campaign, not stall it or take the machine's memory.
+  const hung = setTimeout(() => killFor('timeout'), ONE_SHOT_TIMEOUT_MS);
+  const watchdog = watchMemory(() => child, (rssMb) => rssMb > MEMORY_LIMIT_MB && killFor('memory'));
   const code = await new Promise<number | null>((done) => child.once('close', (exitCode) => done(exitCode)));
   clearTimeout(hung);
+  clearInterval(watchdog);
   output.end();
-  return { code, output: text };
+  return { code, output: text, ...(killedFor ? { killedFor } : {}) };
 }
 
 function spawnAgent(command: AgentCommand, args: string[], output: WriteStream): ChildProcess {

@@ -66,12 +66,14 @@ async function main(): Promise<number> {
     await injectFaults({ s3, stub, proxy, spool, agent, site, clock, random, log } satisfies Peers, startedAt + options.minutes * 60_000);
     proxy.clear();
     await calmDown(site, s3);
-    notes.push(...(await finish(agent, options, site)));
+    const ending = await finish(agent, options, site);
+    notes.push(...ending.notes);
     const verdict = await checkInvariants({ objects: await s3.listObjects(BUCKET), log, kills: agent.kills, site, secret: CAMPAIGN_CREDENTIALS.secretAccessKey });
     if (agent.unexpectedExits.length > 0) {
       verdict.broken.push(`the agent exited ${agent.unexpectedExits.length} time(s) without being told to (see agent-output.txt with --keep)`);
     }
     if (agent.memoryKills > 0) verdict.broken.push(`the agent's memory passed the watchdog's limit ${agent.memoryKills} time(s) (peak ${agent.peakRssMb.toFixed(0)} MB) and was killed`);
+    verdict.broken.push(...ending.broken);
     if (agent.stopHangs > 0) verdict.broken.push(`the agent did not stop on SIGTERM within 30 s ${agent.stopHangs} time(s) (a hang) and was killed`);
     const figures = formatFigures({
       command,
@@ -136,20 +138,26 @@ async function calmDown(site: Site, s3: Awaited<ReturnType<typeof startS3Server>
   await new Promise((resolve) => setTimeout(resolve, CALM_MS));
 }
 
-/** Stops the agent (SIGTERM must give exit 0) and drains until the dump is empty. */
-async function finish(agent: AgentSupervisor, options: CampaignOptions, site: Site): Promise<string[]> {
+/** Stops the agent (SIGTERM must give exit 0) and drains until the dump is empty. A drain the
+ *  campaign had to kill (hung, or its memory ran away) is a broken invariant, not a note. */
+async function finish(agent: AgentSupervisor, options: CampaignOptions, site: Site): Promise<{ notes: string[]; broken: string[] }> {
   const notes: string[] = [];
+  const broken: string[] = [];
   await agent.stop();
   const command = agentCommand(options.binary, site.clockEnv);
   for (let attempt = 1; attempt <= FINAL_DRAIN_ATTEMPTS; attempt += 1) {
     const drain = await runAgentOnce(command, ['drain', '-c', site.configFile], site.dir);
+    if (drain.killedFor) {
+      broken.push(`the final drain run ${attempt} was killed: ${drain.killedFor === 'memory' ? 'its memory passed the watchdog limit' : 'it did not finish in time (a hang)'}`);
+      return { notes, broken };
+    }
     if (drain.code === 0) {
       if (attempt > 1) notes.push(`the final drain needed ${attempt} runs`);
-      return notes;
+      return { notes, broken };
     }
     notes.push(`final drain run ${attempt} exited ${drain.code}: ${drain.output.trim().split('\n').pop() ?? ''}`);
   }
-  return notes;
+  return { notes, broken };
 }
 
 async function countCycles(site: Site): Promise<number> {

@@ -170,7 +170,7 @@ async function playFault(kind: FaultKind, peers: Peers): Promise<boolean> {
     case 'om-unchanged-slot': {
       // A real site polls the same 15-minute value many times; the agent must write it once and
       // then write the next slot's value (nothing may stay suppressed for longer than a slot).
-      const ms = random.int(20_000, 60_000);
+      const ms = random.int(15_000, 40_000);
       peers.clock.holdRealSpeed(ms);
       await sleep(ms);
       return true;

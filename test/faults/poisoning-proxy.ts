@@ -60,7 +60,7 @@ export async function startPoisoningProxy(upstream: string, onPoisoned: (answer:
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${target.pathname}${target.search}`,
     poisonNextAnswer: (poison) => void poisons.push(poison),
     clear: () => void (poisons.length = 0),
     async close() {
@@ -82,7 +82,7 @@ function forward(req: IncomingMessage, res: ServerResponse, target: URL, done: (
     upstreamRes.once('error', () => res.socket?.destroy());
   });
   upstreamReq.once('error', () => res.socket?.destroy());
-  res.socket?.once('close', () => upstreamReq.destroy());
+  res.once('close', () => upstreamReq.destroy()); // the agent gave up (timeout): so do we
   req.pipe(upstreamReq);
 }
 

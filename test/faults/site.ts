@@ -84,6 +84,8 @@ export async function createSite(endpoints: { s3: string; region: string; openMe
     freeLogDisk: () => unlink(logBallast).catch(() => undefined),
     async dispose(keep) {
       if (!tmpfsUnavailable) spawnSync('umount', ['-l', storageDir]);
+      // The log tmpfs goes with the unmount: a kept site keeps a copy of its logs on disk.
+      if (keep && !logTmpfsUnavailable) spawnSync('cp', ['-a', logDir, join(dir, 'logs-kept')]);
       if (!logTmpfsUnavailable) spawnSync('umount', ['-l', logDir]);
       if (!keep) await rm(dir, { recursive: true, force: true });
     },
