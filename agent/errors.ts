@@ -70,15 +70,21 @@ export class SinkError extends Error {
   readonly code: string;
   /** What a person should do, for non-retryable errors. */
   readonly hint?: string;
+  /**
+   * False only when no attempt of this upload can have stored the object (the connection never
+   * opened, or S3 answered every attempt with a refusal). Unknown counts as "may have".
+   */
+  readonly mayHaveBeenStored: boolean;
   constructor(
     code: string,
     message: string,
-    options: { retryable: boolean; cause?: unknown; hint?: string },
+    options: { retryable: boolean; cause?: unknown; hint?: string; mayHaveBeenStored?: boolean },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SinkError';
     this.code = code;
     this.retryable = options.retryable;
+    this.mayHaveBeenStored = options.mayHaveBeenStored ?? true;
     if (options.hint !== undefined) this.hint = options.hint;
   }
 }

@@ -4,23 +4,39 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LockError } from '../errors.ts';
 import { redactText } from '../log/redact.ts';
+import { defaultConfigFile } from '../service/layout.ts';
 import { AGENT_COMMIT, AGENT_VERSION } from '../version.ts';
 import { registerServiceCommands } from './commands/service.ts';
+import { uneditedExampleProblem } from '../config/example-identity.ts';
 import { loadConfigOrReport } from './config-loader.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 
-const configOption = new Option('-c, --config <file>', 'path of the config.ini').makeOptionMandatory();
+// Without -c, the config is where the installers and packages put it (one path per OS).
+const configOption = new Option('-c, --config <file>', 'path of the config.ini').default(defaultConfigFile());
 const consoleOption = new Option('--console', 'also log to the console (default: when stdout is a terminal)');
 
 function example(...lines: string[]): string {
   return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
 }
 
+const demoOption = new Option('--demo', "allow the unedited example's customer id and bucket (a trial run, not a site)");
+
 /** Runs `action` with the loaded config; invalid config -> exit 2 with every problem listed. */
 function withConfig(action: (config: NonNullable<Awaited<ReturnType<typeof loadConfigOrReport>>>) => Promise<ExitCodeValue>) {
   return async (options: { config: string }): Promise<ExitCodeValue> => {
     const config = await loadConfigOrReport(options.config);
     return config ? action(config) : ExitCode.invalidConfig;
+  };
+}
+
+/** withConfig for the commands that deliver data: they also refuse the unedited example. */
+function withSiteConfig(action: Parameters<typeof withConfig>[0]) {
+  return async (options: { config: string; demo?: boolean }): Promise<ExitCodeValue> => {
+    const config = await loadConfigOrReport(options.config);
+    if (!config) return ExitCode.invalidConfig;
+    const problem = options.demo === true ? undefined : uneditedExampleProblem(config);
+    if (problem) process.stderr.write(`${problem} To try the agent out with the example as it is, add --demo.\n`);
+    return problem ? ExitCode.invalidConfig : action(config);
   };
 }
 
@@ -42,18 +58,18 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
 
   register('run', 'run as a service: collect and retry on schedule until SIGINT/SIGTERM',
     example('datapipe-agent run -c /etc/datapipe-agent/config.ini'),
-    withConfig(async (config) => (await import('./commands/run.ts')).runService(config, { console: consoleWanted() })),
-  ).addOption(consoleOption);
+    withSiteConfig(async (config) => (await import('./commands/run.ts')).runService(config, { console: consoleWanted() })),
+  ).addOption(consoleOption).addOption(demoOption);
 
   register('once', 'collect one cycle, upload it, retry the dump once, then exit (0 = all delivered)',
     example('datapipe-agent once -c config.ini && echo delivered'),
-    withConfig(async (config) => (await import('./commands/once.ts')).runOnce(config, { console: consoleWanted() })),
-  ).addOption(consoleOption);
+    withSiteConfig(async (config) => (await import('./commands/once.ts')).runOnce(config, { console: consoleWanted() })),
+  ).addOption(consoleOption).addOption(demoOption);
 
   register('drain', 'upload everything in the dump now; exit 0 when it is empty',
     example('datapipe-agent drain -c config.ini'),
-    withConfig(async (config) => (await import('./commands/drain.ts')).runDrain(config, { console: consoleWanted() })),
-  ).addOption(consoleOption);
+    withSiteConfig(async (config) => (await import('./commands/drain.ts')).runDrain(config, { console: consoleWanted() })),
+  ).addOption(consoleOption).addOption(demoOption);
 
   register('validate', 'check a config file; exit 0 if valid (warnings allowed), 2 if not',
     example('datapipe-agent validate -c C:\\ProgramData\\Datapipe\\Agent\\config.ini'),

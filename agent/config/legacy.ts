@@ -107,7 +107,8 @@ export function deriveLocationIds(names: string[]): string[] {
   });
 }
 
-function slugify(name: string): string {
+/** A display name folded to a location id: lower-case ASCII letters, digits, '_' and '-'. */
+export function slugify(name: string): string {
   const folded = name
     .toLowerCase()
     .normalize('NFD')

@@ -1,7 +1,7 @@
 // Loads config.ini into the AgentConfig every stage receives. Called once at start by `run`, and
 // by `validate` / `init` to show a technician every problem at once. Steps:
 //   read (UTF-8, BOM, CRLF) -> scan lines (ini-lines.ts) -> shape (sections.ts, legacy.ts,
-//   locations.ts) -> normalise (normalise.ts) -> named rules (rules.ts)
+//   locations.ts, platform-paths.ts) -> normalise (normalise.ts) -> named rules (rules.ts)
 // Config problems are never thrown past this module as anything but a ConfigError.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { errorCode } from './folders.ts';
 import { scanIni, type IniSection, type ScannedIni } from './ini-lines.ts';
 import { readLegacy } from './legacy.ts';
 import { parseLocations } from './locations.ts';
+import { checkPlatformPaths } from './platform-paths.ts';
 import { normaliseConfig } from './normalise.ts';
 import { ProblemList } from './problems.ts';
 import { rules } from './rules.ts';
@@ -30,6 +31,7 @@ export async function validateConfigFile(file: string): Promise<{ config?: Agent
   const sections = groupSections(scanned, problems);
   const head = readCustomerAndLocations(sections, problems);
   const shaped = shapeKnownSections(sections, problems);
+  checkPlatformPaths(sections, problems);
   const config = normaliseConfig({ file: path, customerId: head.customerId ?? '', locations: head.locations, sections: shaped });
   await applyRules(config, sections, problems);
   return problems.hasErrors() ? { problems: problems.sorted() } : { config, problems: problems.sorted() };

@@ -11,7 +11,7 @@ import type { AgentConfig } from '../config/types.ts';
 import { compactUtc } from '../envelope/records.ts';
 import { SinkError, type SourceErrorKind } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { createNodeHttpHandler } from '../net/index.ts';
+import { createNodeHttpHandler, describeProxy, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, type S3Credentials } from '../sinks/s3/sink.ts';
 import { AGENT_VERSION } from '../version.ts';
@@ -59,7 +59,8 @@ export async function checkS3Canary(config: AgentConfig, credentials: S3Credenti
   const title = 'S3: canary upload (PutObject)';
   const key = canaryKey(config, now);
   const requestHandler = await createNodeHttpHandler(config.network, s3Url, { requestTimeoutMs: CANARY_TIMEOUT_SECONDS * 1000, connectionTimeoutMs: 10_000 });
-  const sink = createS3Sink({ config: config.s3, logger, requestHandler, timeoutSeconds: CANARY_TIMEOUT_SECONDS, ...(credentials ? { credentials } : {}) });
+  const proxy = describeProxy(resolveProxy(s3Url, config.network));
+  const sink = createS3Sink({ config: config.s3, logger, requestHandler, proxy, timeoutSeconds: CANARY_TIMEOUT_SECONDS, ...(credentials ? { credentials } : {}) });
   const body = Buffer.from(`${JSON.stringify({ record_type: 'doctor_canary', customer_id: config.customer.id, host: hostname(), agent_version: AGENT_VERSION, at: now.toISOString() })}\n`);
   try {
     await sink.upload(key, body);

@@ -26,19 +26,6 @@ export type PackDeliveryResult =
   | { ok: true; key: string; uploaded: boolean; cleanupError?: unknown }
   | { ok: false; key: string; error: SinkError; abandoned?: boolean };
 
-// Failures where S3 cannot have stored the object: the connection never opened, or S3 answered
-// with a refusal. Anything else (timeout, reset, 500, cancelled) may have stored it.
-const NOT_CONNECTED_ERRNOS = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
-]);
-const REFUSED_RETRYABLE_CODES = new Set(['SlowDown', 'ServiceUnavailable', 'RequestTimeTooSkewed', 'TooManyRequests']);
-
-export function provablyNotStored(error: SinkError): boolean {
-  if (!error.retryable || REFUSED_RETRYABLE_CODES.has(error.code)) return true;
-  const errno = (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof errno === 'string' && NOT_CONNECTED_ERRNOS.has(errno);
-}
-
 export async function deliverSpooledFile(
   file: Pick<SpooledFile, 'path' | 'name' | 'customerId' | 'date' | 'createdAt'>,
   deps: DeliverDeps & { prefix: string },
@@ -55,8 +42,9 @@ export async function deliverSpooledFile(
     await deps.sink.upload(key, body, deps.signal);
   } catch (error) {
     const sinkError = toSinkError(error, `Upload of ${file.name} failed.`);
-    // Only a first attempt that provably stored nothing may free the file for packing again.
-    if (noted === 'new' && provablyNotStored(sinkError)) await deps.spool.journal.clearSentAlone(file.name).catch(() => undefined);
+    // Only a first upload none of whose attempts can have stored anything (the sink's verdict
+    // over every attempt) may free the file for packing again.
+    if (noted === 'new' && !sinkError.mayHaveBeenStored) await deps.spool.journal.clearSentAlone(file.name).catch(() => undefined);
     return { ok: false, key, error: sinkError };
   }
   await deps.spool.remove(file.path);

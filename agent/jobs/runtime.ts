@@ -34,9 +34,10 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   const s3Url = s3EndpointUrl(config);
   const dispatcher = await createUndiciDispatcher(config.network, config.openMeteo.url);
   const requestHandler = await createNodeHttpHandler(config.network, s3Url, { requestTimeoutMs: 60_000, connectionTimeoutMs: 10_000 });
+  const s3Proxy = describeProxy(resolveProxy(s3Url, config.network));
   logger.child('network').debug('Network settings.', {
     open_meteo_proxy: describeProxy(resolveProxy(config.openMeteo.url, config.network)),
-    s3_proxy: describeProxy(resolveProxy(s3Url, config.network)),
+    s3_proxy: s3Proxy,
     ca_file: config.network.caFile,
   });
 
@@ -51,7 +52,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   await spool.prepare();
   const store = createStatusStore(config.storage.dir, AGENT_VERSION);
   const source = createOpenMeteoSource({ config: config.openMeteo, logger: logger.child('open-meteo'), dispatcher });
-  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, ...(credentials ? { credentials } : {}) });
+  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, proxy: s3Proxy, ...(credentials ? { credentials } : {}) });
   const identity = agentIdentity();
 
   return {

@@ -1,6 +1,6 @@
 // Where the agent lives once installed as a service, per OS, in one place: names the service
 // manager knows it by, and the folders the installers, `service install` and the docs agree on.
-import { win32 } from 'node:path';
+import { posix, win32 } from 'node:path';
 
 export const LINUX = {
   /** systemd unit name (without .service) and the name of the dedicated system user and group. */
@@ -37,4 +37,9 @@ export function windowsInstallDir(env: NodeJS.ProcessEnv = process.env): string 
 /** `C:\ProgramData\Datapipe\Agent`: config, credentials, data and logs (ACL-restricted). */
 export function windowsDataRoot(env: NodeJS.ProcessEnv = process.env): string {
   return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Datapipe', 'Agent');
+}
+
+/** The config a command reads when no -c is given: where the installers and packages put it. */
+export function defaultConfigFile(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  return platform === 'win32' ? win32.join(windowsDataRoot(env), 'config.ini') : posix.join(LINUX.configDir, 'config.ini');
 }

@@ -31,7 +31,11 @@ const badCases: BadCase[] = [
   { name: 'latitude out of range', edits: { 4: 'helsinki = 95, 24.9' }, where: 'locations.helsinki', line: 4, fragment: 'latitude 95 is out of range; expected a decimal number from -90 to 90' },
   { name: 'latitude not a number', edits: { 4: 'helsinki = north, 24.9' }, where: 'locations.helsinki', line: 4, fragment: "latitude 'north' is not a number" },
   { name: 'longitude out of range', edits: { 4: 'helsinki = 60.1, -190' }, where: 'locations.helsinki', line: 4, fragment: 'longitude -190 is out of range; expected a decimal number from -180 to 180' },
-  { name: 'decimal commas', edits: { 4: 'helsinki = 60,1695, 24,9354' }, where: 'locations.helsinki', line: 4, fragment: "with '.' as the decimal point" },
+  { name: 'decimal commas', edits: { 4: 'helsinki = 60,1695, 24,9354' }, where: 'locations.helsinki', line: 4, fragment: 'use: helsinki = 60.1695, 24.9354' },
+  { name: 'decimal commas and a name', edits: { 4: 'helsinki = 60,17, 24,94, Helsinki' }, where: 'locations.helsinki', line: 4, fragment: 'it would read as latitude 60, longitude 17); coordinates need' },
+  { name: 'decimal commas, ambiguous', edits: { 4: 'helsinki = 60,17,24' }, where: 'locations.helsinki', line: 4, fragment: 'cannot be read unambiguously' },
+  { name: 'location id with non-ASCII letters', edits: { 4: 'jyväskylä = 62.2415, 25.7209' }, where: 'locations.jyväskylä', line: 4, fragment: "use 'jyvaskyla' instead: jyvaskyla = 62.2415, 25.7209" },
+  { name: 'region misspelt', edits: { 11: 'region = eu-nrth-1' }, where: 's3.region', line: 11, fragment: "'eu-nrth-1' is not an AWS region; did you mean 'eu-north-1'?" },
   { name: 'location without longitude', edits: { 4: 'helsinki = 60.1' }, where: 'locations.helsinki', line: 4, fragment: "expected '<latitude>, <longitude>[, <display name>]'" },
   { name: 'duplicate location id (case)', edits: { 4: 'helsinki = 60.1, 24.9\nHelsinki = 61, 25' }, where: 'locations.Helsinki', line: 5, fragment: "location id 'Helsinki' is already used on line 4" },
   { name: 'bad location id', edits: { 4: 'hel/sinki = 60.1, 24.9' }, where: 'locations.hel/sinki', line: 4, fragment: "'hel/sinki' is not a valid location id" },
@@ -71,8 +75,8 @@ const badCases: BadCase[] = [
   { name: 'credentials file without keys', edits: { 12: 'credentials_file = creds.ini' }, files: { 'creds.ini': '[default]\nregion = x\n' }, where: 's3.credentials_file', line: 12, fragment: 'has no aws_access_key_id or aws_secret_access_key' },
   { name: 'credentials only in another profile', edits: { 12: 'credentials_file = creds.ini' }, files: { 'creds.ini': '[prod]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n' }, where: 's3.credentials_file', line: 12, fragment: 'at the top of the file or under [default]' },
   { name: 'ca file missing', edits: { 18: '[network]\nca_file = corp.pem' }, where: 'network.ca_file', line: 19, fragment: 'corp.pem does not exist' },
-  { name: 'ca file not PEM', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': 'not a certificate' }, where: 'network.ca_file', line: 19, fragment: 'contains no PEM certificate' },
-  { name: 'ca file damaged', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }, where: 'network.ca_file', line: 19, fragment: 'certificate 1 in' },
+  { name: 'ca file not PEM', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': 'not a certificate' }, where: 'network.ca_file', line: 19, fragment: 'contains no certificate' },
+  { name: 'ca file damaged', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }, where: 'network.ca_file', line: 19, fragment: 'has certificate 1 which cannot be read' },
   { name: 'socks proxy', edits: { 18: '[network]\nproxy = socks5://proxy.example:1080' }, where: 'network.proxy', line: 19, fragment: "'socks5://proxy.example:1080' is not an http:// or https:// proxy" },
   { name: 'proxy without scheme', edits: { 18: '[network]\nproxy = proxy.corp:8080' }, where: 'network.proxy', line: 19, fragment: 'is http:// missing in front?' },
   { name: 'storage dir under a file', edits: { 14: 'dir = ./blocker/var' }, files: { blocker: 'x' }, where: 'storage.dir', line: 14, fragment: 'blocker is a file, not a folder' },
@@ -152,14 +156,21 @@ describe('validateConfigFile: valid variants', () => {
     expect(config).toMatchObject(check);
   });
 
-  it('keeps Windows paths with backslashes, bare or quoted', async () => {
+  it('keeps Windows paths with backslashes, bare or quoted (and refuses them on Linux)', async () => {
     const text = editedConfig({ 14: 'dir = C:\\ProgramData\\Datapipe\\Agent', 17: 'level = info\ndir = "C:\\Program Files\\Datapipe\\new logs"' });
-    const { dir, config, problems } = await validate(text);
-    expect(problems).toEqual([]);
-    // On POSIX a Windows path is relative, so it lands beside config.ini; the text must survive intact.
-    const expected = process.platform === 'win32' ? 'C:\\ProgramData\\Datapipe\\Agent' : join(dir, 'C:\\ProgramData\\Datapipe\\Agent');
-    expect(config?.storage.dir).toBe(expected);
-    expect(config?.logging.dir.endsWith('C:\\Program Files\\Datapipe\\new logs')).toBe(true);
+    const { config, problems } = await validate(text);
+    if (process.platform === 'win32') {
+      expect(problems).toEqual([]);
+      expect(config?.storage.dir).toBe('C:\\ProgramData\\Datapipe\\Agent');
+      expect(config?.logging.dir).toBe('C:\\Program Files\\Datapipe\\new logs');
+      return;
+    }
+    // The messages quote the values as read: the scanner kept the backslashes and dropped the quotes.
+    expect(problems.map((p) => [p.where, p.line, p.message.split(' is a ')[0]])).toEqual([
+      ['storage.dir', 14, "'C:\\ProgramData\\Datapipe\\Agent'"],
+      ['logging.dir', 18, "'C:\\Program Files\\Datapipe\\new logs'"],
+    ]);
+    expect(problems[0]?.message).toMatch(/is a Windows path, but this is Linux; use a path with '\/'/);
   });
 
   it('reads a Notepad file: UTF-8 BOM and CRLF line ends', async () => {
@@ -321,5 +332,25 @@ describe('config.example.ini', () => {
       expect(text).toContain(`[${section}]`);
       for (const key of Object.keys(schema.shape)) expect(text, `${section}.${key}`).toMatch(new RegExp(`^;? ?${key} =`, 'm'));
     }
+  });
+});
+
+describe('credentials file mistakes', () => {
+  it('warns when credentials.ini is beside the config but credentials_file is commented out, naming the line', async () => {
+    const text = editedConfig({});
+    const withComment = text.replace('[s3]\n', '[s3]\n; credentials_file = credentials.ini\n');
+    const { problems } = await validate(withComment, { 'credentials.ini': CREDENTIALS });
+    const line = withComment.split('\n').indexOf('; credentials_file = credentials.ini') + 1;
+    expect(problems).toEqual([
+      expect.objectContaining({ severity: 'warning', where: 's3.credentials_file', message: expect.stringContaining(`remove the ';' at the start of line ${line} so it reads: credentials_file = credentials.ini`) }),
+    ]);
+  });
+
+  it('says to save a UTF-16 credentials file as UTF-8', async () => {
+    const dir = await makeDir({ 'config.ini': editedConfig({}).replace('[s3]\n', '[s3]\ncredentials_file = credentials.ini\n') });
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'credentials.ini'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(CREDENTIALS, 'utf16le')]), { mode: 0o600 });
+    const { problems } = await validateConfigFile(join(dir, 'config.ini'));
+    expect(problems).toEqual([expect.objectContaining({ severity: 'error', where: 's3.credentials_file', message: expect.stringContaining('is saved as UTF-16 ("Unicode"); save it as UTF-8') })]);
   });
 });

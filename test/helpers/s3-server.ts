@@ -3,7 +3,9 @@
 //   - SigV4 checking: every request is re-signed with @smithy/signature-v4 from the received
 //     SignedHeaders and x-amz-date and compared, so wrong keys get S3's 403 XML errors;
 //   - a region: a credential scope for another region gets 400 AuthorizationHeaderMalformed;
-//   - faults for the next requests (S3 XML error status, socket reset, slow answer, hang);
+//   - If-None-Match: * on PutObject (412 on an existing key, 409 while one is being written);
+//   - faults for the next requests (S3 XML error status, socket reset, slow answer, hang, a 200
+//     that stores nothing, store-then-reset; see s3-writes.ts);
 //   - `setDown`: the listening socket closes (ECONNREFUSED on the same port) while the objects,
 //     kept in the fauxqs app, survive until it listens again;
 //   - `onEvent`: a listener told when a PutObject arrives and is answered and when a fault is
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { buildApp } from 'fauxqs';
+import { answerWithoutStoring, checkConditionalPut, storeThenReset } from './s3-writes.ts';
 
 /** What the server does to one request instead of (or before) answering it normally. */
 export type S3Fault =
@@ -31,7 +34,13 @@ export type S3Fault =
   /** Waits `delayMs`, then answers normally. */
   | { kind: 'slow'; delayMs: number }
   /** Never answers; the connection stays open until the client gives up or the server closes. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Answers 200 without storing anything, with an empty or an HTML body (no ETag, no checksum). */
+  | { kind: 'ok-without-storing'; body: 'empty' | 'html' }
+  /** A PutObject is stored (auth and If-None-Match checked as usual), then the connection is
+   *  reset before the answer. Follow it with `status` 503 SlowDown faults for "stored, then
+   *  every retry refused". */
+  | { kind: 'store-then-reset' };
 
 export interface TestS3Server {
   /** http://127.0.0.1:<port> */
@@ -62,7 +71,8 @@ export interface TestS3Server {
 export type S3ServerEvent =
   /** A PutObject's headers arrived (its body may still be streaming). */
   | { type: 'put-received'; key: string; bytes: number }
-  /** The server finished sending its answer to a PutObject (2xx: the object is stored). */
+  /** The server finished sending its answer to a PutObject (2xx: the object is stored, unless an
+   *  ok-without-storing fault answered; a store-then-reset PUT is stored but never answered). */
   | { type: 'put-answered'; key: string; status: number }
   /** A fault was applied to a request. */
   | { type: 'fault'; fault: S3Fault; method: string; key: string };
@@ -90,6 +100,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<Test
   await app.ready();
   const faults: S3Fault[] = [];
   const hanging = new Set<ServerResponse>();
+  const writing = new Set<string>();
   const listeners = new Set<(event: S3ServerEvent) => void>();
   const emit = (event: S3ServerEvent) => {
     for (const listener of listeners) listener(event);
@@ -103,7 +114,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<Test
       emit({ type: 'put-received', key, bytes: Number(req.headers['content-length'] ?? 0) });
       res.once('finish', () => emit({ type: 'put-answered', key, status: res.statusCode }));
     }
-    void handleRequest(app, req, res, { faults, hanging, region, credentials, emit }).catch((error: unknown) => {
+    void handleRequest(app, req, res, { faults, hanging, writing, region, credentials, emit }).catch((error: unknown) => {
       if (!res.headersSent) sendS3Error(req, res, 500, 'InternalError', `Test server failure: ${String(error)}`);
     });
   });
@@ -178,6 +189,8 @@ async function readAllObjects(app: FauxqsApp, bucket: string): Promise<{ key: st
 interface RequestContext {
   faults: S3Fault[];
   hanging: Set<ServerResponse>;
+  /** Object paths a conditional PUT is writing now. */
+  writing: Set<string>;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   emit: (event: S3ServerEvent) => void;
@@ -195,8 +208,12 @@ async function handleRequest(app: FauxqsApp, req: IncomingMessage, res: ServerRe
   if (fault?.kind === 'slow') await delay(fault.delayMs);
   if (req.destroyed) return;
   if (fault?.kind === 'status') return sendS3Error(req, res, fault.status, fault.code, fault.message ?? `Injected ${fault.code}.`);
+  if (fault?.kind === 'ok-without-storing') return answerWithoutStoring(req, res, fault.body);
   const rejection = await checkSignature(req, context);
   if (rejection) return sendS3Error(req, res, rejection.status, rejection.code, rejection.message, rejection.extra);
+  const conflict = isPutObject(req) ? await checkConditionalPut(app, req, res, context.writing) : undefined;
+  if (conflict) return sendS3Error(req, res, conflict.status, conflict.code, conflict.message);
+  if (fault?.kind === 'store-then-reset' && isPutObject(req)) return storeThenReset(app, req);
   app.routing(req, res);
 }
 

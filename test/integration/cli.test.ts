@@ -1,9 +1,12 @@
 // The command line as technicians and support staff use it: help, version, validate, init,
 // status; the legacy config; proxies; and secrets that must never show up anywhere.
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../agent/cli/exit-codes.ts';
+import { EXAMPLE_IDENTITY } from '../../agent/config/example-identity.ts';
+import { validateConfigFile } from '../../agent/config/load.ts';
+import { defaultConfigFile } from '../../agent/service/layout.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { BUCKET, createSite, readLogs, recordsInBucket, runCli } from '../helpers/agent-site.ts';
 import { startOpenMeteoStub, type OpenMeteoStub } from '../helpers/open-meteo-stub.ts';
@@ -29,11 +32,33 @@ describe('command line', () => {
     }
   });
 
-  it('rejects a missing --config and unknown commands with exit code 2', async () => {
+  it('reads the default config for the OS without -c, says so when it is missing, and rejects unknown commands with exit code 2', async () => {
     const missing = await runCli(['once']);
     expect(missing.code).toBe(ExitCode.invalidConfig);
-    expect(missing.stderr).toMatch(/--config <file>/);
+    expect(missing.stderr).toContain(`${defaultConfigFile()}: file: config file not found`);
+    expect(missing.stderr).toContain('No -c was given, so the default config for this OS was read; pass -c <file>');
     expect((await runCli(['frobnicate'])).code).toBe(ExitCode.invalidConfig);
+  });
+
+  it('refuses to deliver with the unedited example (its customer, bucket and locations, real AWS) unless --demo', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'config.ini');
+    await copyFile('config.example.ini', file);
+    for (const command of ['once', 'run', 'drain']) {
+      const refused = await runCli([command, '-c', file]);
+      expect(refused.code).toBe(ExitCode.invalidConfig);
+      expect(refused.stderr).toContain("is config.example.ini unedited: the example's [customer] id (acme-001), [s3] bucket (open-meteo-source-bucket) and [locations]");
+      expect(refused.stderr).toContain('add --demo');
+    }
+    // --demo lifts only this refusal: an empty dump drains without contacting anything.
+    const demo = await runCli(['drain', '--demo', '-c', file]);
+    expect(demo.stdout).toContain('OK: dump is empty');
+    expect(demo.code).toBe(ExitCode.ok);
+  });
+
+  it("keeps the example identity the refusal looks for equal to config.example.ini's", async () => {
+    const { config } = await validateConfigFile('config.example.ini');
+    expect({ customerId: config?.customer.id, bucket: config?.s3.bucket, locationIds: config?.locations.map((l) => l.id) }).toEqual(EXAMPLE_IDENTITY);
   });
 
   it('validates the shipped example with no warnings', async () => {

@@ -120,6 +120,33 @@ describe('delivery through the real CLI', () => {
     expect(report.lastError.hint).toBeTruthy();
   });
 
+  it('keeps the file when something answers the PUT with 200 but stores nothing, and says what answered', async () => {
+    const site = await createSite({ dir: await tempDir(), s3, openMeteo });
+    // `once` uploads the cycle's file, then runs a dump retry pass: 3 attempts each.
+    s3.injectFaults(...Array.from({ length: 6 }, () => ({ kind: 'ok-without-storing', body: 'html' }) as const));
+    const result = await runCli(['once', '-c', site.configFile]);
+    expect(result.code).toBe(ExitCode.failed);
+    expect(await listSpool(site, 'dump')).toHaveLength(1);
+    expect(await s3.listObjects(BUCKET)).toEqual([]);
+    const logs = await readLogs(site);
+    expect(logs).toMatch(/warn {2}collect: Upload failed; .*error=UnconfirmedUpload .*HTTP 200, content-type text\/html; charset=utf-8, server test-inspecting-proxy\/1\.0/);
+
+    expect((await runCli(['drain', '-c', site.configFile])).code).toBe(ExitCode.ok);
+    expect(await listSpool(site, 'dump')).toEqual([]);
+    expect(await s3.listObjects(BUCKET)).toHaveLength(1);
+  });
+
+  it('counts an object an unanswered attempt already stored as delivered (If-None-Match: * -> 412), without a second write', async () => {
+    const site = await createSite({ dir: await tempDir(), s3, openMeteo });
+    s3.injectFaults({ kind: 'store-then-reset' });
+    const result = await runCli(['once', '-c', site.configFile]);
+    expect(result.code).toBe(ExitCode.ok);
+    expect(await listSpool(site, 'dump')).toEqual([]);
+    expect(await s3.listObjects(BUCKET)).toHaveLength(1);
+    expect(s3.putRequests).toBe(2);
+    expect(await readLogs(site)).toMatch(/info {2}s3: The object was already in S3/);
+  });
+
   it('keeps files and names the bucket when it does not exist', async () => {
     const other = await startS3Server({ buckets: [] });
     try {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,24 @@ describe('loadTrustedCertificates', () => {
   });
 });
 
+describe('readCaFile reads the formats Windows exports, no openssl needed', () => {
+  const fingerprint = async () => new X509Certificate(await readFile(CA_FILE)).fingerprint256;
+
+  it('a binary DER certificate ("DER encoded binary X.509 (.CER)")', async () => {
+    const path = join(dir, 'ca.cer');
+    await writeFile(path, new X509Certificate(await readFile(CA_FILE)).raw);
+    const certificates = await readCaFile(path);
+    expect(certificates.map((pem) => new X509Certificate(pem).fingerprint256)).toEqual([await fingerprint()]);
+  });
+
+  it('PEM saved as UTF-16 with a byte order mark (PowerShell Out-File)', async () => {
+    const path = join(dir, 'ca-utf16.pem');
+    await writeFile(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(await readFile(CA_FILE, 'utf8'), 'utf16le')]));
+    const certificates = await readCaFile(path);
+    expect(certificates.map((pem) => new X509Certificate(pem).fingerprint256)).toEqual([await fingerprint()]);
+  });
+});
+
 describe('readCaFile errors name network.ca_file', () => {
   async function expectProblem(path: string, message: RegExp): Promise<void> {
     const error = await readCaFile(path).then(
@@ -54,27 +73,28 @@ describe('readCaFile errors name network.ca_file', () => {
     expect((error as ConfigError).message).toMatch(message);
   }
 
-  it('a text file that is not PEM', async () => {
+  it('a text file that is not a certificate', async () => {
     const path = join(dir, 'notes.txt');
     await writeFile(path, 'this is not a certificate\n');
-    await expectProblem(path, /network\.ca_file: the file contains no PEM certificate.*openssl x509 -inform der/);
+    await expectProblem(path, /network\.ca_file: the file contains no certificate.*certutil -encode/);
   });
 
-  it('a DER-encoded certificate', async () => {
-    const path = join(dir, 'ca.cer');
-    await writeFile(path, new X509Certificate(await readFile(CA_FILE)).raw);
-    await expectProblem(path, /contains no PEM certificate/);
+  it('a PKCS#7 bundle (.p7b), with the export to choose instead', async () => {
+    const path = join(dir, 'roots.p7b');
+    const made = spawnSync('openssl', ['crl2pkcs7', '-nocrl', '-certfile', CA_FILE, '-outform', 'DER', '-out', path]);
+    expect(made.status).toBe(0);
+    await expectProblem(path, /is a PKCS#7 bundle \(\.p7b\).*DER encoded binary X\.509/);
   });
 
   it('a damaged PEM block', async () => {
     const path = join(dir, 'broken.pem');
     await writeFile(path, '-----BEGIN CERTIFICATE-----\nMIIBroken!!notbase64\n-----END CERTIFICATE-----\n');
-    await expectProblem(path, /has certificate 1 which is not a valid PEM certificate/);
+    await expectProblem(path, /has certificate 1 which cannot be read/);
   });
 
   it('a missing file', async () => {
     const path = join(dir, 'missing.pem');
-    await expectProblem(path, /the file does not exist \(ENOENT\); set it to the absolute path of a PEM file/);
+    await expectProblem(path, /the file does not exist \(ENOENT\); set it to the absolute path of a file with the CA certificates/);
   });
 
   it('a folder instead of a file', async () => {

@@ -214,10 +214,10 @@ describe('createNodeHttpHandler connection timeout', () => {
 });
 
 describe('createNodeHttpHandler configuration errors', () => {
-  it('rejects a ca_file that is not PEM with a ConfigError naming network.ca_file', async () => {
+  it('rejects a ca_file that holds no certificate with a ConfigError naming network.ca_file', async () => {
     const attempt = createNodeHttpHandler({ caFile: join(FIXTURES, 'server.key') }, 'https://127.0.0.1/', TIMEOUTS, {});
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
-    await expect(attempt).rejects.toThrow(/network\.ca_file: the file contains no PEM certificate/);
+    await expect(attempt).rejects.toThrow(/network\.ca_file: the file contains no certificate/);
   });
 
   it('names the environment variable holding an unusable proxy', async () => {

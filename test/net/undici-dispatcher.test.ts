@@ -164,10 +164,10 @@ describe('createUndiciDispatcher with proxy authentication', () => {
 });
 
 describe('createUndiciDispatcher configuration errors', () => {
-  it('rejects a ca_file that is not PEM with a ConfigError naming network.ca_file', async () => {
+  it('rejects a ca_file that holds no certificate with a ConfigError naming network.ca_file', async () => {
     const attempt = createUndiciDispatcher({ caFile: join(FIXTURES, 'generate.sh') }, 'https://127.0.0.1/', {});
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
-    await expect(attempt).rejects.toThrow(/network\.ca_file: the file contains no PEM certificate/);
+    await expect(attempt).rejects.toThrow(/network\.ca_file: the file contains no certificate/);
   });
 
   it('rejects an unsupported proxy scheme', async () => {

@@ -52,7 +52,7 @@ describe('installer/install.sh', () => {
     expect(result.status).toBe(0);
   });
 
-  it('first run without a config creates one from the example and stops for editing; the next run installs', async () => {
+  it('first run without a config creates one from the example and stops for editing; unedited it is refused, edited it installs', async () => {
     const dir = await tempDir();
     const root = join(dir, 'root');
     const binary = await fakeBinary(dir);
@@ -65,6 +65,12 @@ describe('installer/install.sh', () => {
     await expect(stat(join(root, 'etc/systemd/system/datapipe-agent.service'))).rejects.toThrow(/ENOENT/);
     expect(((await stat(join(root, 'usr/local/bin/datapipe-agent'))).mode & 0o777).toString(8)).toBe('755');
 
+    const unedited = await installSh(['--root', root, '--binary', binary]);
+    expect(unedited.code).not.toBe(0);
+    expect(unedited.stdout + unedited.stderr).toContain('is config.example.ini unedited');
+    await expect(stat(join(root, 'etc/systemd/system/datapipe-agent.service'))).rejects.toThrow(/ENOENT/);
+
+    await writeFile(join(root, 'etc/datapipe-agent/config.ini'), created.replace(/^id = acme-001$/m, 'id = site-0042'));
     const second = await installSh(['--root', root, '--binary', binary]);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('valid (0 warning(s))');

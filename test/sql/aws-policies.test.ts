@@ -89,6 +89,27 @@ describe('sql/aws policy templates', () => {
     expect(actions).toEqual(['s3:GetBucketLocation', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
   });
 
+  it('deny, under the landing prefix, every PutObject without If-None-Match (no overwrite of delivered data)', () => {
+    // AWS: "Enforce conditional writes on Amazon S3 buckets" (condition key s3:if-none-match) and
+    // the IAM Null operator ("true": the key is absent from the request), see
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html and
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+    const policy = loadPolicy('bucket-policy.json');
+    const at = new Date('2026-11-21T10:15:03.123Z');
+    const denied = (arn: string, headers: Record<string, string>) => policy.Statement.some((s) =>
+      s.Effect === 'Deny' && s.Principal === '*' &&
+      list(s.Action).some((a) => iamGlob(a).test('s3:PutObject')) &&
+      list(s.Resource).some((r) => iamGlob(r).test(arn)) &&
+      Object.entries(s.Condition?.Null ?? {}).some(([key, absent]) => (absent === 'true') === !(key in headers)) &&
+      Object.keys(s.Condition ?? {}).every((operator) => operator === 'Null'));
+    const agentKeys = [agentObjectKey('agents/', 'acme', at, '0123456789abcdef'), agentObjectKey('agents/', 'acme', at, '0123456789abcdef', true), 'agents/customer=acme/canary/doctor-20261121T101503123Z.json'];
+    for (const key of agentKeys) {
+      expect(denied(objectArn(key), {}), key).toBe(true);
+      expect(denied(objectArn(key), { 's3:if-none-match': '*' }), key).toBe(false);
+    }
+    expect(denied(objectArn('private/finance.csv'), {})).toBe(false);
+  });
+
   it("trust only Snowflake's IAM user, and only with the integration's external ID", () => {
     const [statement] = loadPolicy('snowflake-trust-policy.json').Statement;
     expect(statement?.Principal).toEqual({ AWS: VALUES.snowflake_iam_user_arn });

@@ -4,6 +4,8 @@
 // installed and running), 1 failed or not running (the reason and the fix on stderr), 2 bad
 // command line or invalid config.
 import { Option, type Command } from 'commander';
+import { uneditedExampleProblem } from '../../config/example-identity.ts';
+import { defaultConfigFile } from '../../service/layout.ts';
 import { loadConfigOrReport } from '../config-loader.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 
@@ -46,7 +48,7 @@ export function registerServiceCommands(program: Command, setExitCode: (code: Ex
   service
     .command('install')
     .description('register the agent as a service that starts at boot, and start it (run again to repair or upgrade)')
-    .addOption(new Option('-c, --config <file>', 'path of the config.ini the service runs with').makeOptionMandatory())
+    .addOption(new Option('-c, --config <file>', 'path of the config.ini the service runs with').default(defaultConfigFile()))
     .option('--no-start', 'register and enable, but do not start now')
     .option('--bin <path>', 'the agent program the service runs (default: this program)')
     .option('--root <dir>', 'Linux: write the files below this staging folder (like DESTDIR); nothing is registered with systemd')
@@ -56,6 +58,11 @@ export function registerServiceCommands(program: Command, setExitCode: (code: Ex
       await svc.checkPrivileges('install', flags.root);
       const config = await loadConfigOrReport(flags.config);
       if (!config) return ExitCode.invalidConfig;
+      const example = uneditedExampleProblem(config);
+      if (example) {
+        process.stderr.write(`${example} A service is never installed with the example's identity.\n`);
+        return ExitCode.invalidConfig;
+      }
       await svc.installService(config, { noStart: !flags.start, ...(flags.root ? { root: flags.root } : {}), ...(flags.bin ? { binary: flags.bin } : {}), ...(flags.account ? { account: flags.account } : {}) }, report);
       return ExitCode.ok;
     })));

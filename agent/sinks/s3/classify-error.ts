@@ -1,7 +1,13 @@
-// The one place that decides whether a failed upload may succeed later (retryable: the file stays
-// and the retry schedule sends it again) or needs a person (not retryable: a `hint` says exactly
-// what to fix). Unknown errors count as retryable: the file stays either way, and retrying is
-// harmless because the same bytes go to the same key.
+// The one place that decides the whole verdict on a failed upload attempt:
+//   retryable          - may succeed later (the sink tries again, then the retry schedule), or
+//                        needs a person (not retryable: a `hint` says exactly what to fix);
+//   mayHaveBeenStored  - whether S3 can have stored the object despite the failure. Only a
+//                        connection that never opened, or an answer from S3 (or the proxy) that
+//                        refuses the request, proves it was not; anything else (reset, timeout,
+//                        500) may have stored it. jobs/deliver.ts relies on this to avoid
+//                        putting the same records under a second key.
+// Unknown errors count as retryable and as maybe stored: the file stays either way, and retrying
+// is harmless because the same bytes go to the same key (with If-None-Match: *, see sink.ts).
 //
 // Messages name the code, HTTP status, bucket and key only. They never echo S3's own message or
 // its debug fields (StringToSign, SignatureProvided, CanonicalRequest), which are also removed
@@ -19,6 +25,8 @@ export interface S3ErrorContext {
   endpoint?: string;
   /** `s3.credentials_file` when the keys came from it; else the AWS default chain was used. */
   credentialsFile?: string;
+  /** The proxy the S3 requests go through, as describeProxy() prints it (no credentials). */
+  proxy?: string;
 }
 
 const NETWORK_CODES = new Set([
@@ -26,6 +34,10 @@ const NETWORK_CODES = new Set([
   'ENETDOWN', 'EHOSTDOWN', 'ECONNABORTED', 'EADDRNOTAVAIL', 'ERR_SOCKET_CLOSED', 'UND_ERR_SOCKET',
 ]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Network errors where the connection never opened, so nothing can have been stored. */
+const NOT_CONNECTED_ERRNOS = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
+]);
 const TLS_TRUST_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID',
@@ -34,7 +46,12 @@ const TLS_TRUST_CODES = new Set([
 const RETRYABLE_S3_CODES = new Set([
   'SlowDown', 'RequestTimeTooSkewed', 'RequestTimeout', 'InternalError', 'ServiceUnavailable',
   'BadDigest', 'XAmzContentSHA256Mismatch', 'IncompleteBody', 'OperationAborted', 'TooManyRequests',
+  // 409 to an If-None-Match PUT: another write of the same key (maybe our own earlier attempt) is
+  // in flight; AWS says to retry (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+  'ConditionalRequestConflict',
 ]);
+/** Retryable answers with which S3 refused the request before storing anything. */
+const REFUSED_RETRYABLE_CODES = new Set(['SlowDown', 'ServiceUnavailable', 'RequestTimeTooSkewed', 'TooManyRequests']);
 const S3_DEBUG_FIELDS = ['StringToSign', 'StringToSignBytes', 'SignatureProvided', 'CanonicalRequest', 'CanonicalRequestBytes'];
 
 interface ErrorFacts {
@@ -57,14 +74,17 @@ export function classifyS3Error(error: unknown, context: S3ErrorContext = {}): S
   if (isCredentialsError(facts)) {
     return new SinkError('CredentialsError', `Could not upload ${target}: no usable AWS credentials were found.`, {
       retryable: false,
+      mayHaveBeenStored: false,
       cause,
       hint: credentialsMissingHint(context),
     });
   }
+  if (facts.status === 407) return proxyAuthError(target, cause, context);
   const permanent = PERMANENT_ERRORS.get(facts.name);
   if (permanent) {
     return new SinkError(facts.name, `S3 refused the upload of ${target}: ${facts.name}${status}. ${permanent.what}`, {
       retryable: false,
+      mayHaveBeenStored: false,
       cause,
       hint: permanent.hint(context, facts),
     });
@@ -83,22 +103,31 @@ function classifyConnectionError(facts: ErrorFacts, target: string, cause: unkno
     return new SinkError('Aborted', `The upload of ${target} was cancelled before S3 confirmed it.`, { retryable: true, cause });
   }
   if (facts.errno && TLS_TRUST_CODES.has(facts.errno)) {
+    // The handshake failed, so no request byte was sent.
     return new SinkError('TlsError', `Could not upload ${target}: the TLS certificate of ${host} is not trusted (${facts.errno}).`, {
       retryable: false,
+      mayHaveBeenStored: false,
       cause,
       hint: 'If a corporate proxy or firewall inspects HTTPS, set network.ca_file in config.ini to a PEM file with its root CA certificate; otherwise check s3.endpoint and the system clock.',
     });
   }
   // The SDK renames ECONNRESET/EPIPE to TimeoutError; the errno says what really happened.
+  const neverConnected = facts.errno !== undefined && NOT_CONNECTED_ERRNOS.has(facts.errno);
   if (isNetworkError(facts)) {
     return new SinkError('NetworkError', `Could not upload ${target}: network error ${facts.errno ?? 'socket hang up'} talking to ${host}.`, {
       retryable: true,
+      mayHaveBeenStored: !neverConnected,
       cause,
       hint: reachHint(context),
     });
   }
   if (isTimeout(facts)) {
-    return new SinkError('Timeout', `The upload of ${target} timed out: ${host} did not answer in time.`, { retryable: true, cause, hint: reachHint(context) });
+    return new SinkError('Timeout', `The upload of ${target} timed out: ${host} did not answer in time.`, {
+      retryable: true,
+      mayHaveBeenStored: !neverConnected,
+      cause,
+      hint: reachHint(context),
+    });
   }
   return undefined;
 }
@@ -108,7 +137,27 @@ function classifyRetryableAnswer(facts: ErrorFacts, target: string, status: stri
   const known = RETRYABLE_S3_CODES.has(facts.name) || (facts.status !== undefined && (facts.status >= 500 || facts.status === 429));
   const what = known ? 'S3 asked to try again later.' : 'The error is not one the agent knows; it will try again.';
   const hint = RETRYABLE_HINTS.get(facts.name)?.(context);
-  return new SinkError(code, `The upload of ${target} failed: ${code}${status}. ${what}`, { retryable: true, cause, ...(hint ? { hint } : {}) });
+  const refused = facts.status !== undefined && REFUSED_RETRYABLE_CODES.has(facts.name);
+  return new SinkError(code, `The upload of ${target} failed: ${code}${status}. ${what}`, {
+    retryable: true,
+    mayHaveBeenStored: !refused,
+    cause,
+    ...(hint ? { hint } : {}),
+  });
+}
+
+/**
+ * S3 never sends 407 (RFC 9110 section 15.5.8: the client must authenticate with a proxy), so the
+ * proxy is the hop that failed, and it forwarded nothing. Same hint as the Open-Meteo side.
+ */
+function proxyAuthError(target: string, cause: unknown, context: S3ErrorContext): SinkError {
+  const proxy = context.proxy && context.proxy !== 'direct' ? `The proxy ${context.proxy}` : 'A proxy between this server and S3 (none is configured: a transparent proxy?)';
+  return new SinkError('ProxyAuthenticationRequired', `${proxy} refused the upload of ${target}: it wants credentials (HTTP 407); S3 was not reached.`, {
+    retryable: false,
+    mayHaveBeenStored: false,
+    cause,
+    hint: 'The proxy wants credentials: check network.proxy in the config file (http://user:password@host:port, percent-encode special characters), or the HTTPS_PROXY variable the service sees.',
+  });
 }
 
 // --- the table of errors a person must fix ---------------------------------------------------------
@@ -174,7 +223,7 @@ const RETRYABLE_HINTS = new Map<string, (context: S3ErrorContext) => string>(Obj
   RequestTimeTooSkewed: () =>
     "This server's clock is more than 15 minutes off; S3 rejects every request until it is fixed. Correct the system time (enable NTP or the Windows Time service).",
   NotImplemented: (c) =>
-    `The S3-compatible service${c.endpoint ? ` at ${endpointHost(c)}` : ''} does not support something the upload uses (such as CRC32 checksums); if this persists, check the service's S3 compatibility.`,
+    `The S3-compatible service${c.endpoint ? ` at ${endpointHost(c)}` : ''} does not support something the upload uses (CRC32 checksums, or conditional writes with If-None-Match); if this persists, check the service's S3 compatibility.`,
 }));
 
 // --- helpers --------------------------------------------------------------------------------------

@@ -1,26 +1,41 @@
 // The S3 sink: one PutObject per spooled file. Lifecycle: created once at start-up with the s3
 // config section, used by the collect and drain jobs, destroyed at shutdown.
 //
-// `upload` resolves only after S3 confirmed the write (2xx); the caller deletes the local file
-// only then. Every failure is a SinkError decided by classifyS3Error; the key is deterministic,
-// so a retry after a lost answer overwrites the object with the same bytes (no duplicates).
-// The SDK retries transient failures a few times inside one upload; the dump retry schedule does
-// the rest. Only this folder imports the AWS SDK.
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+// `upload` resolves only after the answer proved the write (confirm-put.ts: an ETag and the
+// echoed CRC32 equal to the one computed here over the body), or after S3 said the object already
+// exists; the caller deletes the local file only then. Every failure is a SinkError whose verdict
+// (retryable, mayHaveBeenStored) comes from classifyS3Error.
+//
+// Immutable objects: every PUT carries If-None-Match: * (S3 conditional writes,
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html and the
+// If-None-Match request header in https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html), so a delivered
+// object is never overwritten. Keys are content-addressed, so S3's 412 PreconditionFailed means
+// "these bytes are already there": delivered, not an error. A 409 ConditionalRequestConflict
+// (another write of the key in flight) is retried.
+//
+// Which layer retries: this sink's own loop, and only it, retries one upload (MAX_ATTEMPTS
+// attempts, full-jitter back-off as the SDK's standard strategy, each attempt classified). The
+// SDK's retries are off (maxAttempts 1), as Vector does (src/aws/mod.rs), so every attempt's
+// verdict is seen: if any attempt may have stored the object, the upload's error says so, however
+// the last attempt failed. Beyond one upload, the dump retry schedule (jobs/drain.ts) sends the
+// file again later. Only this folder imports the AWS SDK.
+import { PutObjectCommand, S3Client, type PutObjectCommandInput, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Config } from '../../config/types.ts';
 import { SinkError } from '../../errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import { registerSecret } from '../../log/redact.ts';
 import { classifyS3Error, endpointHost, type S3ErrorContext } from './classify-error.ts';
+import { crc32Base64, safeHeader, unconfirmedReason, unconfirmedUploadError, type PutAnswer } from './confirm-put.ts';
 import type { S3Credentials } from './credentials-file.ts';
 
 export { classifyS3Error, type S3ErrorContext } from './classify-error.ts';
 export { loadCredentialsFile, type S3Credentials } from './credentials-file.ts';
 
 export interface S3Sink {
-  /** PUTs `body` at `key` (the full object key, prefix included). Resolves only when S3 confirmed
-   *  the write (2xx). Throws SinkError, classified by classifyS3Error. Honors `signal` (shutdown). */
+  /** PUTs `body` at `key` (the full object key, prefix included). Resolves only when the answer
+   *  proved the write or S3 said the key already exists. Throws SinkError, classified by
+   *  classifyS3Error. Honors `signal` (shutdown). */
   upload(key: string, body: Buffer, signal?: AbortSignal): Promise<void>;
   destroy(): void;
 }
@@ -30,7 +45,9 @@ export interface S3SinkOptions {
   logger: Logger;
   /** A handler with proxy and extra CA applied (agent/net); a plain one is built when absent. */
   requestHandler?: NodeHttpHandler;
-  /** Longest one HTTP attempt may take (default 60). The whole upload, SDK retries included, gets
+  /** The proxy requestHandler goes through, as describeProxy() prints it, for error messages. */
+  proxy?: string;
+  /** Longest one HTTP attempt may take (default 60). The whole upload, retries included, gets
    *  MAX_ATTEMPTS times this. */
   timeoutSeconds?: number;
   /** From loadCredentialsFile; when absent the AWS default chain (env, profile, instance role). */
@@ -38,9 +55,32 @@ export interface S3SinkOptions {
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
-/** Attempts per upload inside the SDK (first try + retries of transient errors). */
+/** Attempts per upload in this sink's retry loop (first try + retries of retryable failures). */
 export const MAX_ATTEMPTS = 3;
 const CONTENT_TYPE = 'application/x-ndjson';
+// The SDK's standard retry strategy's figures (@smithy/core util-retry constants.js).
+const RETRY_BASE_MS = 100;
+const THROTTLED_RETRY_BASE_MS = 500;
+const MAX_RETRY_DELAY_MS = 20_000;
+const THROTTLING_CODES = new Set(['SlowDown', 'TooManyRequests', 'ServiceUnavailable']);
+
+interface UploadRun {
+  key: string;
+  body: Buffer;
+  crc32: string;
+  signal: AbortSignal | undefined;
+  deadline: AbortSignal;
+  abortSignal: AbortSignal;
+}
+
+/** What every upload of one sink shares. */
+interface SinkParts {
+  client: S3Client;
+  bucket: string;
+  context: S3ErrorContext;
+  logger: Logger;
+  timeoutMs: number;
+}
 
 export function createS3Sink(options: S3SinkOptions): S3Sink {
   const { config, logger } = options;
@@ -52,35 +92,138 @@ export function createS3Sink(options: S3SinkOptions): S3Sink {
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(options.credentials && config.credentialsFile ? { credentialsFile: config.credentialsFile } : {}),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
   };
   logger.debug('S3 sink ready.', { bucket: config.bucket, region: config.region, endpoint: endpointHost(context) });
+  const parts: SinkParts = { client, bucket: config.bucket, context, logger, timeoutMs };
 
   return {
     async upload(key, body, signal) {
-      const started = performance.now();
       const deadline = AbortSignal.timeout(timeoutMs * MAX_ATTEMPTS);
-      const abortSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
-      try {
-        if (signal?.aborted) throw signal.reason;
-        const command = new PutObjectCommand({
-          Bucket: config.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: body.length,
-          ContentType: CONTENT_TYPE,
-          // Explicit, so an AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED environment cannot turn it off.
-          ChecksumAlgorithm: 'CRC32',
-        });
-        await client.send(command, { abortSignal, requestTimeout: timeoutMs });
-      } catch (error) {
-        throw explainFailure(error, { ...context, key }, { signal, deadline, timeoutMs });
-      }
-      logger.debug('File uploaded.', { bucket: config.bucket, key, bytes: body.length, ms: Math.round(performance.now() - started) });
+      const run: UploadRun = { key, body, crc32: crc32Base64(body), signal, deadline, abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline };
+      if (signal?.aborted) throw explainFailure(signal.reason, { ...context, key }, run, timeoutMs, false);
+      await uploadWithRetries(parts, run);
     },
     destroy() {
       client.destroy();
     },
   };
+}
+
+/** The single retry layer: up to MAX_ATTEMPTS attempts, the verdict taken over all of them. */
+async function uploadWithRetries(parts: SinkParts, run: UploadRun): Promise<void> {
+  const started = performance.now();
+  const target = { ...parts.context, key: run.key };
+  let mayHaveBeenStored = false;
+  for (let attempts = 1; ; attempts += 1) {
+    let error: SinkError;
+    try {
+      const outcome = await attemptPut(parts, run);
+      const fields = { bucket: parts.bucket, key: run.key, bytes: run.body.length, attempts, ms: Math.round(performance.now() - started) };
+      if (outcome === 'stored') parts.logger.debug('File uploaded.', fields);
+      else parts.logger.info('The object was already in S3 (an earlier attempt or run stored it); the file counts as delivered.', fields);
+      return;
+    } catch (caught) {
+      error = caught instanceof SinkError ? caught : classifyS3Error(caught, target);
+    }
+    mayHaveBeenStored ||= error.mayHaveBeenStored;
+    if (!error.retryable || error.code === 'Aborted' || (error.code === 'Timeout' && run.deadline.aborted) || attempts >= MAX_ATTEMPTS) {
+      throw withVerdict(error, attempts, mayHaveBeenStored);
+    }
+    if (!(await sleep(retryDelayMs(attempts, error), run.abortSignal))) {
+      throw withVerdict(explainFailure(run.abortSignal.reason, target, run, parts.timeoutMs), attempts, mayHaveBeenStored);
+    }
+  }
+}
+
+/** One PUT: 'stored' (proved by the answer) or 'already-there' (S3's 412); else a SinkError. */
+async function attemptPut(parts: SinkParts, run: UploadRun): Promise<'stored' | 'already-there'> {
+  const command = new PutObjectCommand(putInput(parts.bucket, run));
+  const answer = captureAnswer(command);
+  try {
+    const output = await parts.client.send(command, { abortSignal: run.abortSignal, requestTimeout: parts.timeoutMs });
+    Object.assign(answer, { etag: safeHeader(output.ETag), checksumCrc32: safeHeader(output.ChecksumCRC32) });
+  } catch (error) {
+    if (isAlreadyThere(error)) return 'already-there';
+    throw explainFailure(error, { ...parts.context, key: run.key }, run, parts.timeoutMs);
+  }
+  const reason = unconfirmedReason(answer, run.crc32);
+  if (reason) throw unconfirmedUploadError(`s3://${parts.bucket}/${run.key}`, endpointHost(parts.context), answer, reason);
+  return 'stored';
+}
+
+function putInput(bucket: string, run: UploadRun): PutObjectCommandInput {
+  return {
+    Bucket: bucket,
+    Key: run.key,
+    Body: run.body,
+    ContentLength: run.body.length,
+    ContentType: CONTENT_TYPE,
+    // Computed here over the exact bytes sent (the SDK then sends it as is), so the echo in the
+    // answer can be compared with it; explicit, so AWS_REQUEST_CHECKSUM_CALCULATION cannot drop it.
+    ChecksumAlgorithm: 'CRC32',
+    ChecksumCRC32: run.crc32,
+    IfNoneMatch: '*',
+  };
+}
+
+/** Records status, content-type and server of the raw answer (for an unconfirmed one). */
+function captureAnswer(command: PutObjectCommand): PutAnswer {
+  const answer: PutAnswer = {};
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const response = result.response as { statusCode?: unknown; headers?: Record<string, unknown> } | undefined;
+      if (typeof response?.statusCode === 'number') answer.status = response.statusCode;
+      const contentType = safeHeader(response?.headers?.['content-type']);
+      const server = safeHeader(response?.headers?.['server']);
+      if (contentType) answer.contentType = contentType;
+      if (server) answer.server = server;
+      return result;
+    },
+    { step: 'deserialize', name: 'datapipeCaptureAnswer', priority: 'high' },
+  );
+  return answer;
+}
+
+/** S3's own 412 answer to If-None-Match: * (not any 412: a proxy's page proves nothing). */
+function isAlreadyThere(error: unknown): boolean {
+  const record = (error ?? {}) as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return record.name === 'PreconditionFailed' && record.$metadata?.httpStatusCode === 412;
+}
+
+/** The last attempt's error, with the verdict over every attempt. */
+function withVerdict(error: SinkError, attempts: number, mayHaveBeenStored: boolean): SinkError {
+  if (attempts === 1 && error.mayHaveBeenStored === mayHaveBeenStored) return error;
+  const earlier = mayHaveBeenStored && !error.mayHaveBeenStored ? ' An earlier attempt may have stored it.' : '';
+  const message = `${error.message}${attempts > 1 ? ` (${attempts} attempts.)` : ''}${earlier}`;
+  return new SinkError(error.code, message, {
+    retryable: error.retryable,
+    mayHaveBeenStored,
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+  });
+}
+
+/** Full jitter (random up to base * 2^n), the SDK standard strategy's shape. */
+function retryDelayMs(attempts: number, error: SinkError): number {
+  const base = THROTTLING_CODES.has(error.code) ? THROTTLED_RETRY_BASE_MS : RETRY_BASE_MS;
+  return Math.floor(Math.random() * Math.min(MAX_RETRY_DELAY_MS, base * 2 ** attempts));
+}
+
+/** false when `signal` ended the wait. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (completed: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(completed);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function buildClientConfig(options: S3SinkOptions, timeoutMs: number): S3ClientConfig {
@@ -98,7 +241,8 @@ function buildClientConfig(options: S3SinkOptions, timeoutMs: number): S3ClientC
     ...(config.endpoint ? { endpoint: config.endpoint, forcePathStyle: true } : {}),
     // Region redirects would hide a wrong s3.region; the operator should fix the config instead.
     followRegionRedirects: false,
-    maxAttempts: MAX_ATTEMPTS,
+    // One attempt per send(): this sink's loop is the only retry layer (see the header).
+    maxAttempts: 1,
     requestHandler,
     ...(credentials
       ? {
@@ -113,21 +257,18 @@ function buildClientConfig(options: S3SinkOptions, timeoutMs: number): S3ClientC
 }
 
 /** Shutdown and the upload deadline are ours to name; everything else goes to the classifier. */
-function explainFailure(
-  error: unknown,
-  context: S3ErrorContext,
-  abort: { signal: AbortSignal | undefined; deadline: AbortSignal; timeoutMs: number },
-): SinkError {
+function explainFailure(error: unknown, context: S3ErrorContext, run: UploadRun, timeoutMs: number, sent = true): SinkError {
   const target = `s3://${context.bucket ?? ''}/${context.key ?? ''}`;
-  if (abort.signal?.aborted) {
+  if (run.signal?.aborted) {
     return new SinkError('Aborted', `The upload of ${target} was cancelled because the agent is stopping; the file stays and is sent later.`, {
       retryable: true,
+      mayHaveBeenStored: sent,
       cause: error,
     });
   }
-  if (abort.deadline.aborted) {
-    const seconds = Math.round((abort.timeoutMs * MAX_ATTEMPTS) / 1000);
-    return new SinkError('Timeout', `The upload of ${target} did not finish within ${seconds} s (${MAX_ATTEMPTS} attempts); ${endpointHost(context)} is too slow or not answering.`, {
+  if (run.deadline.aborted) {
+    const seconds = Math.round((timeoutMs * MAX_ATTEMPTS) / 1000);
+    return new SinkError('Timeout', `The upload of ${target} did not finish within ${seconds} s (up to ${MAX_ATTEMPTS} attempts); ${endpointHost(context)} is too slow or not answering.`, {
       retryable: true,
       cause: error,
     });

@@ -130,3 +130,39 @@ describe('classifyS3Error: nothing secret leaks', () => {
     expect(classifyS3Error(original)).toBe(original);
   });
 });
+
+describe('classifyS3Error: may the object have been stored?', () => {
+  it.each([
+    { what: 'connection refused', error: nodeError('ECONNREFUSED'), stored: false },
+    { what: 'DNS failure', error: nodeError('ENOTFOUND', 'getaddrinfo ENOTFOUND s3.eu-west-1.amazonaws.com'), stored: false },
+    { what: 'untrusted TLS certificate', error: nodeError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), stored: false },
+    { what: 'S3 refusal (AccessDenied)', error: s3Error('AccessDenied', 403), stored: false },
+    { what: '503 SlowDown', error: s3Error('SlowDown', 503), stored: false },
+    { what: '429 TooManyRequests', error: s3Error('TooManyRequests', 429), stored: false },
+    { what: 'no credentials', error: Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), stored: false },
+    { what: 'proxy 407', error: s3Error('Unknown', 407), stored: false },
+    { what: 'connection reset', error: nodeError('ECONNRESET', 'read ECONNRESET', 'TimeoutError'), stored: true },
+    { what: 'timeout', error: Object.assign(new Error('request exceeded 60000 ms'), { name: 'TimeoutError' }), stored: true },
+    { what: '500 InternalError', error: s3Error('InternalError', 500), stored: true },
+    { what: '409 ConditionalRequestConflict', error: s3Error('ConditionalRequestConflict', 409), stored: true },
+    { what: 'an unknown error', error: new TypeError('x is not a function'), stored: true },
+  ])('$what -> mayHaveBeenStored $stored', ({ error, stored }) => {
+    expect(classifyS3Error(error, CONTEXT).mayHaveBeenStored).toBe(stored);
+  });
+
+  it('409 ConditionalRequestConflict is retryable ("S3 asked to try again later")', () => {
+    const result = classifyS3Error(s3Error('ConditionalRequestConflict', 409), CONTEXT);
+    expect(result).toMatchObject({ code: 'ConditionalRequestConflict', retryable: true });
+    expect(result.message).toContain('S3 asked to try again later');
+  });
+
+  it('a 407 blames the proxy, not S3, and says how to fix it', () => {
+    const viaProxy = classifyS3Error(s3Error('Unknown', 407), { ...CONTEXT, proxy: 'http://**REDACTED**@proxy.corp:8080' });
+    expect(viaProxy).toMatchObject({ code: 'ProxyAuthenticationRequired', retryable: false });
+    expect(viaProxy.message).toMatch(/^The proxy http:\/\/\*\*REDACTED\*\*@proxy\.corp:8080 refused the upload of s3:\/\/acme-landing\//);
+    expect(viaProxy.message).not.toContain('amazonaws.com');
+    expect(viaProxy.hint).toContain('network.proxy');
+    const transparent = classifyS3Error(s3Error('Unknown', 407), CONTEXT);
+    expect(transparent.message).toContain('none is configured');
+  });
+});

@@ -94,7 +94,7 @@ describe('S3 sink: successful upload', () => {
     expect(logger.lines.some((l) => l.level === 'debug' && l.message === 'File uploaded.' && l.fields['key'] === KEY)).toBe(true);
   });
 
-  it('rides out one 503 SlowDown inside the same upload (the SDK retries it)', async () => {
+  it('rides out one 503 SlowDown inside the same upload (the sink retries it, not the SDK)', async () => {
     server.injectFaults({ kind: 'status', status: 503, code: 'SlowDown' });
     await makeSink().upload(KEY, BODY);
     expect((await server.listObjects(BUCKET))[0]?.body.equals(BODY)).toBe(true);

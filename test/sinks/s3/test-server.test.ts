@@ -57,6 +57,39 @@ describe('test S3 server', () => {
     expect(server.putRequests).toBe(3);
   });
 
+  it('honours If-None-Match: * like S3: 412 PreconditionFailed on an existing key, which keeps its bytes', async () => {
+    const put = (body: string, conditional: boolean) =>
+      client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: Buffer.from(body), ...(conditional ? { IfNoneMatch: '*' } : {}) }));
+    await put('first', true);
+    await expect(put('second', true)).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+    expect((await server.listObjects(BUCKET)).map((o) => o.body.toString())).toEqual(['first']);
+    await put('third', false);
+    expect((await server.listObjects(BUCKET)).map((o) => o.body.toString())).toEqual(['third']);
+  });
+
+  it('answers 409 ConditionalRequestConflict to a conditional PUT while another one writes the same key', async () => {
+    const slowBody = Readable.from((async function* () {
+      yield Buffer.from('slow ');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      yield Buffer.from('body');
+    })());
+    const first = client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: slowBody, ContentLength: 9, IfNoneMatch: '*' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: Buffer.from('fast'), IfNoneMatch: '*' }));
+    await expect(second).rejects.toMatchObject({ name: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } });
+    await first;
+    expect((await server.listObjects(BUCKET)).map((o) => o.body.toString())).toEqual(['slow body']);
+  });
+
+  it('write faults: a 200 that stores nothing (no ETag), and store-then-reset (stored, no answer)', async () => {
+    server.injectFaults({ kind: 'ok-without-storing', body: 'empty' }, { kind: 'store-then-reset' });
+    const faked = await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'faked', Body: Buffer.from('x') }));
+    expect(faked.ETag).toBeUndefined();
+    expect(faked.$metadata.httpStatusCode).toBe(200);
+    await expect(client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'stored', Body: Buffer.from('y') }))).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect((await server.listObjects(BUCKET)).map((o) => o.key)).toEqual(['stored']);
+  });
+
   it('refuses connections on the same port while down and keeps the objects', async () => {
     await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'before', Body: Buffer.from('1') }));
     await server.setDown(true);
