@@ -18,7 +18,8 @@
 //   kill-pack-mid-deletes    S3 confirmed a pack and the agent is deleting its sources (between
 //                            the PUT and the deletes, and between the deletes and the manifest's
 //                            removal, depending on where the few milliseconds land).
-// Besides the peers failing, the peers lie (poisoning-proxy.ts: values no observation has), the
+// Besides the peers failing, the peers lie (S3 answering 200 without storing, or storing and
+// then resetting the connection before 503s; the source: poisoning-proxy.ts), the
 // source holds one value for many polls (real-speed clock), the log disk fills up on its own, and
 // files that are not what their names say appear in dump/ (planted-files.ts).
 import type { OpenMeteoStub, ServedObservation } from '../helpers/open-meteo-stub.ts';
@@ -33,6 +34,7 @@ import type { SpoolEvent, SpoolWatch } from './spool-watch.ts';
 
 export type FaultKind =
   | 's3-down' | 's3-outage' | 's3-reset' | 's3-hang' | 's3-slow' | 's3-500' | 's3-503-slowdown' | 's3-403'
+  | 's3-ok-without-storing' | 's3-store-then-reset'
   | 'om-5xx' | 'om-429' | 'om-timeout' | 'om-truncated'
   | 'om-future-time' | 'om-huge-offset' | 'om-impossible-time' | 'om-deep-nesting' | 'om-unchanged-slot'
   | 'kill-random' | 'kill-upload' | 'kill-after-ack' | 'kill-after-receive' | 'kill-drain'
@@ -41,6 +43,7 @@ export type FaultKind =
 
 const WEIGHTS: readonly (readonly [FaultKind, number])[] = [
   ['s3-down', 5], ['s3-outage', 3], ['s3-reset', 4], ['s3-hang', 2], ['s3-slow', 3], ['s3-500', 4], ['s3-503-slowdown', 4], ['s3-403', 3],
+  ['s3-ok-without-storing', 3], ['s3-store-then-reset', 3],
   ['om-5xx', 4], ['om-429', 3], ['om-timeout', 2], ['om-truncated', 4],
   ['om-future-time', 2], ['om-huge-offset', 1], ['om-impossible-time', 1], ['om-deep-nesting', 1], ['om-unchanged-slot', 1],
   ['kill-random', 4], ['kill-upload', 4], ['kill-after-ack', 5], ['kill-after-receive', 5], ['kill-drain', 4],
@@ -139,6 +142,14 @@ async function playFault(kind: FaultKind, peers: Peers): Promise<boolean> {
       return true;
     case 's3-503-slowdown':
       s3.injectFaults(...Array.from({ length: random.int(1, 3) }, () => ({ kind: 'status' as const, status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' })));
+      return true;
+    case 's3-ok-without-storing':
+      // What a TLS-inspecting proxy or an odd S3-compatible store does: 200, and nothing stored.
+      s3.injectFaults({ kind: 'ok-without-storing', body: random.chance(0.5) ? 'empty' : 'html' });
+      return true;
+    case 's3-store-then-reset':
+      // Stored, the answer lost, and every retry refused: "may have been stored" must survive.
+      s3.injectFaults({ kind: 'store-then-reset' }, ...Array.from({ length: random.int(1, 3) }, () => ({ kind: 'status' as const, status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' })));
       return true;
     case 's3-403':
       // One at a time: 403s queued while the agent makes no requests would all land in one drain
