@@ -3,14 +3,21 @@
 // The campaign kills it with SIGKILL at chosen moments and restarts it gracefully with SIGTERM;
 // any exit the campaign did not cause is recorded as an unexpected exit (a finding).
 // Its stdout and stderr are appended to files in the site folder (searched for secrets later).
+// A watchdog samples the process's resident memory: past MEMORY_LIMIT_MB it is killed and the
+// campaign fails (a file that reads forever, like a link to /dev/zero, must not take the machine
+// down with it); a SIGTERM that does not end it within STOP_TIMEOUT_MS is a hang (a finding).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Random } from './random.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AGENT_SOURCE = join(root, 'agent', 'cli', 'bin.ts');
+const MEMORY_LIMIT_MB = 1500;
+const MEMORY_SAMPLE_MS = 500;
+const STOP_TIMEOUT_MS = 30_000;
+const ONE_SHOT_TIMEOUT_MS = 180_000;
 
 export interface AgentCommand {
   /** Program and leading arguments: the pinned Node with bin.ts, or the built binary. */
@@ -39,6 +46,11 @@ export interface AgentSupervisor {
    *  of the signal (a clean stop for systemd; nothing had started yet). */
   readonly termDuringStartup: number;
   readonly unexpectedExits: UnexpectedExit[];
+  /** The highest resident memory seen (MB), and how often the watchdog had to kill for it. */
+  readonly peakRssMb: number;
+  readonly memoryKills: number;
+  /** SIGTERMs the agent did not act on within STOP_TIMEOUT_MS (it was then killed -9). */
+  readonly stopHangs: number;
   /** True while a process is running. */
   alive(): boolean;
   /** SIGKILL now; the supervisor restarts it after a short pause. Returns false if none ran. */
@@ -51,7 +63,7 @@ export interface AgentSupervisor {
 
 export function superviseAgent(command: AgentCommand, configFile: string, outputDir: string, random: Random): AgentSupervisor {
   const output = createWriteStream(join(outputDir, 'agent-output.txt'), { flags: 'a' });
-  const state = { starts: 0, gracefulRestarts: 0, termDuringStartup: 0, stopping: false, expectExit: false, child: undefined as ChildProcess | undefined };
+  const state = { starts: 0, gracefulRestarts: 0, termDuringStartup: 0, stopping: false, expectExit: false, child: undefined as ChildProcess | undefined, peakRssMb: 0, memoryKills: 0, stopHangs: 0 };
   const kills: number[] = [];
   const unexpectedExits: UnexpectedExit[] = [];
 
@@ -71,6 +83,13 @@ export function superviseAgent(command: AgentCommand, configFile: string, output
     });
   };
   start();
+  const watchdog = watchMemory(() => state.child, (rssMb) => {
+    state.peakRssMb = Math.max(state.peakRssMb, rssMb);
+    if (rssMb <= MEMORY_LIMIT_MB || !state.child) return;
+    state.memoryKills += 1;
+    state.expectExit = true;
+    state.child.kill('SIGKILL');
+  });
 
   const noteStopExit = (exit: { code: number | null; signal: NodeJS.Signals | null }): void => {
     if (exit.signal === 'SIGTERM') state.termDuringStartup += 1;
@@ -79,7 +98,16 @@ export function superviseAgent(command: AgentCommand, configFile: string, output
   const waitExit = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null
       ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
-      : new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+      : new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+          const hung = setTimeout(() => {
+            state.stopHangs += 1;
+            child.kill('SIGKILL');
+          }, STOP_TIMEOUT_MS);
+          child.once('exit', (code, signal) => {
+            clearTimeout(hung);
+            done({ code, signal });
+          });
+        });
 
   return {
     get starts() {
@@ -93,6 +121,15 @@ export function superviseAgent(command: AgentCommand, configFile: string, output
       return state.termDuringStartup;
     },
     unexpectedExits,
+    get peakRssMb() {
+      return state.peakRssMb;
+    },
+    get memoryKills() {
+      return state.memoryKills;
+    },
+    get stopHangs() {
+      return state.stopHangs;
+    },
     alive: () => state.child !== undefined,
     kill9() {
       const child = state.child;
@@ -115,6 +152,7 @@ export function superviseAgent(command: AgentCommand, configFile: string, output
     },
     async stop() {
       state.stopping = true;
+      clearInterval(watchdog);
       const child = state.child;
       if (!child) {
         output.end();
@@ -130,16 +168,52 @@ export function superviseAgent(command: AgentCommand, configFile: string, output
   };
 }
 
+/** Resident memory of a process in MB, from /proc (0 where there is no /proc or it has gone). */
+function residentMb(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the resident memory of the current child every MEMORY_SAMPLE_MS. */
+function watchMemory(current: () => ChildProcess | undefined, onSample: (rssMb: number) => void): NodeJS.Timeout {
+  return setInterval(() => {
+    const pid = current()?.pid;
+    onSample(pid === undefined ? 0 : residentMb(pid));
+  }, MEMORY_SAMPLE_MS);
+}
+
+export interface OneShotResult {
+  code: number | null;
+  output: string;
+  /** Set when the campaign had to kill it: it hung, or its memory passed the watchdog's limit. */
+  killedFor?: 'timeout' | 'memory';
+}
+
 /** Runs one agent command to completion (the final drain), its output appended to `outputDir`. */
-export async function runAgentOnce(command: AgentCommand, args: string[], outputDir: string): Promise<{ code: number | null; output: string }> {
+export async function runAgentOnce(command: AgentCommand, args: string[], outputDir: string): Promise<OneShotResult> {
   const output = createWriteStream(join(outputDir, 'agent-output.txt'), { flags: 'a' });
   const child = spawnAgent(command, args, output);
   let text = '';
+  let killedFor: OneShotResult['killedFor'];
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const killFor = (reason: NonNullable<OneShotResult['killedFor']>) => {
+    killedFor ??= reason;
+    child.kill('SIGKILL');
+  };
+  // A drain that hangs (a FIFO opened for reading, say) or reads forever (a link to /dev/zero)
+  // must end the campaign, not stall it or take the machine's memory.
+  const hung = setTimeout(() => killFor('timeout'), ONE_SHOT_TIMEOUT_MS);
+  const watchdog = watchMemory(() => child, (rssMb) => rssMb > MEMORY_LIMIT_MB && killFor('memory'));
   const code = await new Promise<number | null>((done) => child.once('close', (exitCode) => done(exitCode)));
+  clearTimeout(hung);
+  clearInterval(watchdog);
   output.end();
-  return { code, output: text };
+  return { code, output: text, ...(killedFor ? { killedFor } : {}) };
 }
 
 function spawnAgent(command: AgentCommand, args: string[], output: WriteStream): ChildProcess {

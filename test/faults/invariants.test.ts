@@ -1,14 +1,16 @@
 // The campaign's checker must catch what it claims to catch: a lost record, a record under two
-// keys, a partial object, a leftover dump file, a missing or doubled 403 line, a leaked secret.
+// keys, a partial object, a leftover dump file, a missing or doubled 403 line, a leaked secret, a
+// future-dated observation, a planted special file sent, left behind or read through its link.
 // Each case starts from a clean delivery (which must pass) and breaks one thing.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildObservation, toNdjson } from '../../agent/envelope/records.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
-import { createCampaignLog } from './faults.ts';
+import { createCampaignLog, type CampaignLog } from './faults.ts';
 import { checkInvariants } from './invariants.ts';
+import { plantSpecialFiles } from './planted-files.ts';
 import { CUSTOMER_ID, LOCATIONS, type Site } from './site.ts';
 
 const SECRET = 'checker-test-SECRET-0123456789';
@@ -19,14 +21,14 @@ const observation = (time: string) =>
 describe('checkInvariants', () => {
   const tempDir = useTempDirs();
 
-  async function scenario(options: { objects?: { key: string; body: Buffer }[]; logLines?: string[]; dumpFile?: boolean; served?: string[]; kills?: number[]; accessDenied?: number[] } = {}) {
+  async function scenario(options: { objects?: { key: string; body: Buffer }[]; logLines?: string[]; dumpFile?: boolean; served?: string[]; kills?: number[]; accessDenied?: number[]; log?: CampaignLog; site?: Site } = {}) {
     const dir = await tempDir();
-    const site = { dir, storageDir: join(dir, 'storage'), logDir: join(dir, 'logs') } as Site;
+    const site = options.site ?? ({ dir, storageDir: join(dir, 'storage'), logDir: join(dir, 'logs') } as Site);
     await mkdir(join(site.storageDir, 'dump'), { recursive: true });
-    await mkdir(site.logDir);
+    await mkdir(site.logDir, { recursive: true });
     await writeFile(join(site.logDir, 'agent-2026-11-21.log'), (options.logLines ?? []).join('\n'));
     if (options.dumpFile) await writeFile(join(site.storageDir, 'dump', 'left.ndjson'), '{}\n');
-    const log = createCampaignLog();
+    const log = options.log ?? createCampaignLog();
     log.sourceRequests.push(1000, 3000);
     log.served.push({ at: 2000, observations: (options.served ?? ['2026-11-21T10:00']).map((time) => ({ latitude: location.latitude, longitude: location.longitude, time })) });
     log.accessDenied.push(...(options.accessDenied ?? []));
@@ -54,6 +56,52 @@ describe('checkInvariants', () => {
   ])('reports %s', async (_name, options, message) => {
     const verdict = await scenario(options);
     expect(verdict.broken.join('\n')).toMatch(message);
+  });
+
+  it('reports an observation dated in the future (a poisoned time trusted)', async () => {
+    const body = Buffer.from(toNdjson([observation('2026-11-21T10:00'), observation('2099-01-01T00:00')]));
+    const verdict = await scenario({ objects: [{ key: 'raw/a.ndjson', body }] });
+    expect(verdict.futureDated).toBe(1);
+    expect(verdict.broken.join('\n')).toMatch(/dated in the future/);
+  });
+
+  it('does not require an AccessDenied line for a 403 answered while the log disk was full', async () => {
+    const log = createCampaignLog();
+    log.logDiskFull.push([2000, 3000]);
+    const verdict = await scenario({ accessDenied: [2500], log });
+    expect(verdict.broken).toEqual([]);
+    expect(verdict.accessDenied.unverifiable).toBe(1);
+  });
+
+  describe('planted special files', () => {
+    async function planted(options: { upload?: boolean; leave?: boolean; followLink?: boolean }) {
+      const dir = await tempDir();
+      const storageDir = join(dir, 'storage');
+      const planting = await plantSpecialFiles(storageDir, dir);
+      const dump = join(storageDir, 'dump');
+      if (!options.leave) for (const file of planting.files) await rm(join(dump, file.name));
+      const log = createCampaignLog();
+      log.plantings.push(planting);
+      const objects = [{ key: 'raw/a.ndjson', body: goodBody() }];
+      if (options.upload) objects.push({ key: `raw/customer=x/date=y/${planting.files.find((f) => f.kind === 'empty')!.name}`, body: Buffer.alloc(0) });
+      if (options.followLink) objects.push({ key: 'raw/b.ndjson', body: Buffer.from(`{"secret":"${planting.marker}"}\n`) });
+      return scenario({ log, objects, site: { dir, storageDir, logDir: join(dir, 'logs') } as Site });
+    }
+
+    it('passes when every planted file was set aside and none was sent', async () => {
+      const verdict = await planted({});
+      expect(verdict.planted.files).toBeGreaterThanOrEqual(4);
+      expect(verdict.broken).toEqual([]);
+    });
+
+    it.each([
+      ['uploaded', { upload: true }, /planted special file\(s\) uploaded/],
+      ['left in dump/', { leave: true }, /still in dump/],
+      ['read through its link', { followLink: true }, /outside the spool reached S3/],
+    ])('reports a planted file %s', async (_name, options, message) => {
+      const verdict = await planted(options);
+      expect(verdict.broken.join('\n')).toMatch(message);
+    });
   });
 
   it('counts a record received just before a kill -9 as not persisted, not lost', async () => {

@@ -11,6 +11,9 @@
 //   - skipped as stale: older than an observation of the same location the agent had already
 //     received (the stand-in's clock jumped back); the agent writes only newer values, by design;
 //   - lost: anything else. One lost record fails the campaign.
+// Observations the poisoning proxy spoiled were never served. An observation in S3 dated in the
+// future (the proxy's 2099) or from a planted file, a planted file uploaded, left in dump/, or its
+// link target changed, each fail the campaign too.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,6 +39,9 @@ export interface Verdict {
   accessDenied: { answered: number; unverifiable: number; errorLines: number };
   secretLeaks: string[];
   unexpectedObservations: number;
+  /** Observations in S3 dated more than a day after the campaign (a poisoned time trusted). */
+  futureDated: number;
+  planted: { files: number; uploaded: string[]; leftInDump: string[]; markerInS3: boolean; targetChanged: boolean };
   /** Each broken invariant as one readable sentence; empty when all hold. */
   broken: string[];
 }
@@ -59,10 +65,12 @@ export async function checkInvariants(input: {
   const duplicates = [...byId.values()].reduce((sum, keys) => sum + keys.length - 1, 0);
   const observationIds = new Set(records.filter((r) => r.record.record_type === 'observation').map((r) => String(r.record.record_id)));
   const accounting = accountServed(input.log, input.kills, observationIds);
-  const leftInSpool = [...(await listFolder(join(input.site.storageDir, 'temp'))).map((n) => `temp/${n}`), ...(await listFolder(join(input.site.storageDir, 'dump'))).map((n) => `dump/${n}`)];
+  const plantedNames = new Set(input.log.plantings.flatMap((p) => p.files.map((f) => f.name)));
+  const dump = await listFolder(join(input.site.storageDir, 'dump'));
+  const leftInSpool = [...(await listFolder(join(input.site.storageDir, 'temp'))).map((n) => `temp/${n}`), ...dump.filter((n) => !plantedNames.has(n)).map((n) => `dump/${n}`)];
   const leftInJournal = await listTree(join(input.site.storageDir, 'packs'));
   const logs = await readLogs(input.site);
-  const accessDenied = countAccessDenied(input.log.accessDenied, input.kills, logs.agentLog);
+  const accessDenied = countAccessDenied(input.log.accessDenied, input.kills, input.log.logDiskFull, logs.agentLog);
   const secretLeaks = Object.entries(logs.all).filter(([, text]) => text.includes(input.secret)).map(([name]) => name);
 
   const verdict: Verdict = {
@@ -81,6 +89,8 @@ export async function checkInvariants(input: {
     accessDenied,
     secretLeaks,
     unexpectedObservations: [...observationIds].filter((id) => !accounting.servedIds.has(id)).length,
+    futureDated: records.filter((r) => r.record.record_type === 'observation' && Date.parse(String(r.record.observed_at)) > Date.now() + 86_400_000).length,
+    planted: await checkPlanted(input.log, input.objects, records, dump),
     broken: [],
   };
   verdict.broken = listBroken(verdict);
@@ -98,7 +108,30 @@ function listBroken(v: Verdict): string[] {
     broken.push(`${errorLines} AccessDenied error line(s) in the logs for ${answered} injected 403 answer(s) (${unverifiable} of them just before a kill -9): expected one line each`);
   }
   if (v.secretLeaks.length > 0) broken.push(`the secret access key appears in: ${v.secretLeaks.join(', ')}`);
+  if (v.futureDated > 0) broken.push(`${v.futureDated} observation(s) in S3 dated in the future: a poisoned source time was trusted`);
+  const p = v.planted;
+  if (p.uploaded.length > 0) broken.push(`planted special file(s) uploaded: ${p.uploaded.join(', ')}`);
+  if (p.markerInS3) broken.push('the content of a file outside the spool reached S3 through a symbolic link in dump/');
+  if (p.leftInDump.length > 0) broken.push(`planted special file(s) still in dump/ after the final drain (not set aside): ${p.leftInDump.join(', ')}`);
+  if (p.targetChanged) broken.push('the target of a symbolic link planted in dump/ was changed or removed');
   return broken;
+}
+
+async function checkPlanted(log: CampaignLog, objects: { key: string; body: Buffer }[], records: StoredRecord[], dump: string[]): Promise<Verdict['planted']> {
+  const files = log.plantings.flatMap((planting) => planting.files.map((file) => ({ ...file, planting })));
+  const uploaded = files.filter((file) => objects.some((o) => o.key.endsWith(`/${file.name}`))).map((f) => `${f.kind} ${f.name}`);
+  const markers = log.plantings.map((planting) => planting.marker);
+  const markerInS3 = objects.some((o) => markers.some((marker) => o.body.includes(marker)));
+  // The planted truncated file holds a record of 2001: any record of that year came from it.
+  const plantedRecordInS3 = records.some((r) => String(r.record.observed_at).startsWith('2001-'));
+  const leftInDump = files.filter((file) => dump.includes(file.name)).map((f) => `${f.kind} ${f.name}`);
+  let targetChanged = false;
+  for (const planting of log.plantings) {
+    const text = await readFile(planting.outsideFile, 'utf8').catch(() => '');
+    if (!text.includes(planting.marker)) targetChanged = true;
+  }
+  if (plantedRecordInS3) uploaded.push('a record of the planted truncated file');
+  return { files: files.length, uploaded, leftInDump, markerInS3, targetChanged };
 }
 
 function readObjects(objects: { key: string; body: Buffer }[]): { records: StoredRecord[]; corrupt: string[] } {
@@ -179,9 +212,10 @@ function accountServed(log: CampaignLog, kills: number[], inS3: Set<string>) {
   return { servedIds, servedUnique: servedIds.size, receivedNotPersisted, skippedStale, lost };
 }
 
-function countAccessDenied(answers: number[], kills: number[], agentLog: string) {
+function countAccessDenied(answers: number[], kills: number[], logDiskFull: [number, number][], agentLog: string) {
   const errorLines = agentLog.split('\n').filter((line) => / error +[\w-]+: /.test(line) && /error=AccessDenied/.test(line)).length;
-  const unverifiable = answers.filter((at) => kills.some((k) => k >= at && k - at < 3000)).length;
+  // Its line may rightly be missing when a kill came right after, or the log disk was full.
+  const unverifiable = answers.filter((at) => kills.some((k) => k >= at && k - at < 3000) || logDiskFull.some(([from, to]) => at >= from - 1000 && at <= to + 1000)).length;
   return { answered: answers.length, unverifiable, errorLines };
 }
 

@@ -1,8 +1,9 @@
 // The customer site the campaign runs the agent on: a temp folder with config.ini and a
 // credentials file (a known secret, so the logs can be searched for it), the storage folder on a
 // small tmpfs where the machine allows mounting one (so "disk full" is a real ENOSPC), the log
-// folder beside it on the ordinary disk (so a full storage disk does not also eat the evidence),
-// and a libfaketime offset file through which the campaign moves the agent's wall clock.
+// folder beside it on a tmpfs of its own (so a full storage disk does not also eat the evidence,
+// and a full log disk can be played separately from a full data disk), and a libfaketime offset
+// file through which the campaign moves the agent's wall clock.
 //
 // Lifecycle: createSite() -> the campaign runs -> site.dispose() unmounts and removes everything.
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,8 @@ export const LOCATIONS = [
   { id: 'kuopio', name: 'Kuopio', latitude: 62.8924, longitude: 27.677 },
 ];
 const TMPFS_SIZE = '24m';
+/** Room for the logs of a 25-minute soak at debug level, many times over. */
+const LOG_TMPFS_SIZE = '64m';
 const FAKETIME_LIBRARY = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 export interface Site {
@@ -32,6 +35,8 @@ export interface Site {
   logDir: string;
   /** Why the storage folder is a plain folder, when no tmpfs could be mounted. */
   tmpfsUnavailable?: string;
+  /** Why the log folder is a plain folder, when no tmpfs could be mounted. */
+  logTmpfsUnavailable?: string;
   /** Environment that puts the agent under libfaketime, or undefined when it is not installed. */
   clockEnv?: NodeJS.ProcessEnv;
   /** Moves the agent's wall clock to real time + `offsetSeconds` (needs clockEnv). */
@@ -39,6 +44,9 @@ export interface Site {
   /** Fills the storage disk to the last byte (needs the tmpfs); returns the bytes used. */
   fillDisk(): Promise<number>;
   freeDisk(): Promise<void>;
+  /** The same for the log disk (needs its tmpfs). */
+  fillLogDisk(): Promise<number>;
+  freeLogDisk(): Promise<void>;
   dispose(keep: boolean): Promise<void>;
 }
 
@@ -48,12 +56,14 @@ export async function createSite(endpoints: { s3: string; region: string; openMe
   const logDir = join(dir, 'logs');
   await mkdir(storageDir);
   await mkdir(logDir);
-  const tmpfsUnavailable = mountTmpfs(storageDir);
+  const tmpfsUnavailable = mountTmpfs(storageDir, TMPFS_SIZE);
+  const logTmpfsUnavailable = mountTmpfs(logDir, LOG_TMPFS_SIZE);
   const configFile = join(dir, 'config.ini');
   await writeCredentials(dir);
   await writeFile(configFile, renderConfig(endpoints));
   const clockFile = join(dir, 'clock-offset');
   const ballast = join(storageDir, 'ballast.bin');
+  const logBallast = join(logDir, '.ballast.bin');
   const clockEnv = existsSync(FAKETIME_LIBRARY)
     ? { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_CACHE_DURATION: '1' }
     : undefined;
@@ -65,21 +75,27 @@ export async function createSite(endpoints: { s3: string; region: string; openMe
     storageDir,
     logDir,
     ...(tmpfsUnavailable ? { tmpfsUnavailable } : {}),
+    ...(logTmpfsUnavailable ? { logTmpfsUnavailable } : {}),
     ...(clockEnv ? { clockEnv } : {}),
     setClockOffset,
     fillDisk: () => fillToEnospc(ballast),
     freeDisk: () => unlink(ballast).catch(() => undefined),
+    fillLogDisk: () => fillToEnospc(logBallast),
+    freeLogDisk: () => unlink(logBallast).catch(() => undefined),
     async dispose(keep) {
       if (!tmpfsUnavailable) spawnSync('umount', ['-l', storageDir]);
+      // The log tmpfs goes with the unmount: a kept site keeps a copy of its logs on disk.
+      if (keep && !logTmpfsUnavailable) spawnSync('cp', ['-a', logDir, join(dir, 'logs-kept')]);
+      if (!logTmpfsUnavailable) spawnSync('umount', ['-l', logDir]);
       if (!keep) await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
 /** Undefined when mounted; otherwise the reason it could not be. */
-function mountTmpfs(dir: string): string | undefined {
+function mountTmpfs(dir: string, size: string): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
-  const result = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0755`, 'tmpfs', dir], { encoding: 'utf8' });
+  const result = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir], { encoding: 'utf8' });
   if (result.status === 0) return undefined;
   return `mount -t tmpfs failed (${(result.stderr || result.error?.message || `exit ${result.status}`).trim()}); needs root or CAP_SYS_ADMIN`;
 }
