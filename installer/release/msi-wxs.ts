@@ -14,6 +14,14 @@
 //     script cannot drift apart. Deferred, not impersonated (runs as LocalSystem); a failure
 //     rolls the install back. ServiceControl stops the service before files are replaced.
 //   - the Event Log source DatapipeAgent (Registry table) and event 1 "installed" (eventcreate).
+//     The key is the one eventcreate.exe itself creates, so the agent's later eventcreate calls
+//     (agent/log/windows-event-log.ts, as LocalService, which may not create sources) are accepted:
+//     EventMessageFile = eventcreate.exe (its messages show the /D text), TypesSupported = 7, and
+//     CustomSource = 1, without which eventcreate refuses the source ("Source parameter is used to
+//     identify custom applications/scripts only"), as New-EventLog's sources are refused:
+//     https://learn.microsoft.com/en-us/windows/win32/eventlog/event-sources
+//     https://learn.microsoft.com/en-gb/archive/blogs/aaron_margosis/eventcreate-and-error-source-parameter-is-used-to-identify-custom-applicationsscripts-only
+//     EventMessageFile is an absolute path (REG_SZ): wixl 0.101 writes "expandable" values as REG_SZ.
 //   - uninstall: `service uninstall` (data and config kept), or with PURGE=1 `--purge`.
 // Deferred custom actions see properties only through their formatted Target, which Windows
 // Installer formats when it writes the action into the script:
@@ -71,7 +79,7 @@ export function renderWxs(sources: MsiSources): string {
             <Component Id="InstallScript" Guid="*" Win64="yes">${file('InstallPs1', 'install.ps1', sources.installScript)}</Component>
             <Component Id="EventSource" Guid="*" Win64="yes">
               <RegistryKey Root="HKLM" Key="${EVENT_SOURCE_KEY}">
-                <RegistryValue Name="EventMessageFile" Type="expandable" Value="%SystemRoot%\\System32\\EventCreate.exe" KeyPath="yes"/>
+                <RegistryValue Name="EventMessageFile" Type="string" Value="[System64Folder]EventCreate.exe" KeyPath="yes"/>
                 <RegistryValue Name="TypesSupported" Type="integer" Value="7"/>
                 <RegistryValue Name="CustomSource" Type="integer" Value="1"/>
               </RegistryKey>
