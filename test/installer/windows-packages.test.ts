@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
+import { WINDOWS_EVENT_SOURCE } from '../../agent/log/windows-event-log.ts';
 import { UPGRADE_CODE, WRITTEN_CONFIG_LINES } from '../../installer/release/msi-wxs.ts';
 import { VERIFY_ONE_LINER } from '../../installer/release/zip.ts';
 import { runCli } from '../helpers/agent-site.ts';
@@ -85,6 +86,24 @@ describe('the Windows zip', () => {
     expect(checked.sort()).toEqual([...entries.keys()].filter((name) => name !== 'SHA256SUMS' && name !== 'VERIFY.txt').sort());
     expect(VERIFY_ONE_LINER).toContain("-split '  ', 2");
     expect(entries.get('VERIFY.txt')!.toString('utf8')).toContain(VERIFY_ONE_LINER);
+  });
+});
+
+describe('install.ps1 and the Event Log source', () => {
+  // No PowerShell runs here (wine's powershell.exe is a stub that does nothing), so this checks the
+  // script's text: it must create the same source as the MSI, before the service first starts.
+  it('creates the source the agent writes to, with the values eventcreate requires, and writes event 1 before service install', async () => {
+    const script = await readFile(join(REPO_ROOT, 'installer', 'install.ps1'), 'utf8');
+    expect(script).toContain(`$EventSource = '${WINDOWS_EVENT_SOURCE}'`);
+    expect(script).toContain('$EventSourceKey = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\$EventSource"');
+    expect(script).toContain("-Name 'EventMessageFile' -PropertyType ExpandString -Value '%SystemRoot%\\System32\\EventCreate.exe'");
+    expect(script).toContain("-Name 'TypesSupported' -PropertyType DWord -Value 7");
+    expect(script).toContain("-Name 'CustomSource' -PropertyType DWord -Value 1");
+    expect(script).not.toMatch(/^[^#]*New-EventLog/m);
+    const eventAt = script.indexOf('/SO $EventSource /ID 1 ');
+    expect(eventAt).toBeGreaterThan(0);
+    expect(eventAt).toBeLessThan(script.indexOf("$serviceArgs = @('service', 'install'"));
+    expect(script).toMatch(/if \(Test-Path -LiteralPath \$EventSourceKey\) \{ Remove-Item -LiteralPath \$EventSourceKey -Recurse -Force \}/);
   });
 });
 
