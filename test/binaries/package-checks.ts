@@ -16,7 +16,7 @@ export function releasePackages(releaseDir: string, version: string): Record<'zi
   return { zip: join(releaseDir, names.zip), msi: join(releaseDir, names.msi), deb: join(releaseDir, names.deb), rpm: join(releaseDir, names.rpm) };
 }
 
-export async function runPackageChecks(options: { releaseDir: string; version: string; linuxBinary: string; expectedVersion: string }): Promise<void> {
+export async function runPackageChecks(options: { releaseDir: string; version: string; linuxBinary: string }): Promise<void> {
   const packages = releasePackages(options.releaseDir, options.version);
   await check('release: packages and SHA256SUMS', async () => {
     const missing = Object.values(packages).filter((file) => !existsSync(file));
@@ -27,7 +27,7 @@ export async function runPackageChecks(options: { releaseDir: string; version: s
     return sizes.join(', ');
   });
   await check('release: lintian on the .deb', async () => {
-    const result = await runProcess('lintian', ['--no-tag-display-limit', packages.deb], { timeoutMs: 600_000 });
+    const result = await runProcess('lintian', ['--tag-display-limit', '0', packages.deb], { timeoutMs: 600_000 });
     const tags = result.stdout.split('\n').filter((line) => /^[EW]: /.test(line));
     if (tags.length > 0 || result.code !== 0) throw new Error(`${tags.join('; ')} ${describeRun(result)}`);
     return 'no errors or warnings (overrides: installer/release/linux/lintian-overrides)';
@@ -36,8 +36,10 @@ export async function runPackageChecks(options: { releaseDir: string; version: s
     const dpkg = (...args: string[]) => runProcess('dpkg', [`--root=${root}`, '--force-script-chrootless', '--force-depends', '--log=/dev/null', ...args], { timeoutMs: 300_000 });
     const install = await dpkg('-i', packages.deb);
     if (install.code !== 0) throw new Error(describeRun(install));
+    // The same words as the binary in dist/ (version and the commit it was built from).
+    const expected = (await runProcess(options.linuxBinary, ['--version'])).stdout.trim();
     const version = await runProcess(join(root, 'usr/bin/datapipe-agent'), ['--version']);
-    if (version.stdout.trim() !== options.expectedVersion) throw new Error(`expected '${options.expectedVersion}': ${describeRun(version)}`);
+    if (!version.stdout.startsWith(`${options.version} `) || version.stdout.trim() !== expected) throw new Error(`expected '${expected}': ${describeRun(version)}`);
     const purge = await dpkg('--purge', 'datapipe-agent');
     if (purge.code !== 0 || existsSync(join(root, 'var/lib/datapipe-agent'))) throw new Error(`purge: ${describeRun(purge)}`);
     return `installed, /usr/bin/datapipe-agent --version = ${version.stdout.trim()}, purged`;
