@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './build-bundle.ts';
 import { DIST, LINUX_BINARY, NSSM_BINARY, WINDOWS_BINARY, writeChecksums } from './sea/artifacts.ts';
 import { buildPackages } from './release/build.ts';
-import { readPackageVersion } from './release/inputs.ts';
+import { readPackageVersion, releaseDate } from './release/inputs.ts';
 import { signingFromEnv } from './release/sign.ts';
 
 export const RELEASE_DIR = join(DIST, 'release');
@@ -26,7 +26,7 @@ async function buildRelease(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'datapipe-release-'));
   try {
     const built = await buildPackages(
-      { version, repoRoot: REPO_ROOT, linuxBinary: LINUX_BINARY, windowsBinary: WINDOWS_BINARY, nssm: NSSM_BINARY, outDir: RELEASE_DIR, workDir, buildDate: new Date() },
+      { version, repoRoot: REPO_ROOT, linuxBinary: LINUX_BINARY, windowsBinary: WINDOWS_BINARY, nssm: NSSM_BINARY, outDir: RELEASE_DIR, workDir, buildDate: releaseDate(REPO_ROOT) },
       { signing: signingFromEnv(), report: (line) => console.log(line) },
     );
     for (const pkg of built) console.log(`built     ${pkg.file} (${(pkg.bytes / 1024 / 1024).toFixed(1)} MB)`);

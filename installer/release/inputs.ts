@@ -1,6 +1,7 @@
 // What a release is made of: the version (package.json), the binaries `npm run build:bin` left in
 // dist/, and the files that ship beside them. Tests pass a tiny fake binary instead, so the
 // package builders run in seconds; `npm run release` passes the real ones.
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -51,4 +52,18 @@ export async function readPackageVersion(repoRoot: string): Promise<string> {
 /** config.example.ini with the folders the Linux packages use (as install.sh does). */
 export function linuxExampleConfig(example: string): string {
   return example.replace(/^dir = \.\/var\/logs$/m, 'dir = /var/log/datapipe-agent').replace(/^dir = \.\/var$/m, 'dir = /var/lib/datapipe-agent');
+}
+
+/**
+ * The timestamp packed into archives and changelogs: SOURCE_DATE_EPOCH when set (the
+ * reproducible-builds convention, https://reproducible-builds.org/specs/source-date-epoch/), else
+ * the commit's time, else now (outside a git checkout).
+ */
+export function releaseDate(repoRoot: string, env: NodeJS.ProcessEnv = process.env): Date {
+  if (env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH)) return new Date(Number(env.SOURCE_DATE_EPOCH) * 1000);
+  try {
+    return new Date(Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: repoRoot, encoding: 'utf8' }).trim()) * 1000);
+  } catch {
+    return new Date();
+  }
 }

@@ -114,6 +114,11 @@ describe('the MSI', () => {
     expect(stdout).toMatch(/^Template: x64;1033$/m);
     const properties = Object.fromEntries((await table('Property')).map((row) => [row.Property, row.Value]));
     expect(properties).toMatchObject({ ProductVersion: '0.1.0', UpgradeCode: `{${UPGRADE_CODE}}`, ACCOUNT: 'LocalService', ALLUSERS: '1' });
+    // Major upgrade: an older version is found and removed first; a newer one blocks a downgrade.
+    const upgrade = Object.fromEntries((await table('Upgrade')).map((row) => [row.ActionProperty, row]));
+    expect(upgrade.WIX_UPGRADE_DETECTED).toMatchObject({ UpgradeCode: `{${UPGRADE_CODE}}`, VersionMin: '', VersionMax: '0.1.0' });
+    expect(upgrade.WIX_DOWNGRADE_DETECTED).toMatchObject({ UpgradeCode: `{${UPGRADE_CODE}}`, VersionMin: '0.1.0' });
+    expect((await table('LaunchCondition')).map((row) => row.Condition)).toEqual(['NOT WIX_DOWNGRADE_DETECTED']);
   });
 
   it('installs the exe, nssm.exe (the pinned file), the example and install.ps1', async () => {
