@@ -53,6 +53,8 @@ const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(
  * https://learn.microsoft.com/en-us/windows/win32/msi/formatted
  * The agent's defaults cover every other key (storage ./var next to the config).
  */
+/** Appended (still in [s3]) when CREDENTIALS is given too, so the copied file is the one used. */
+export const WRITTEN_CREDENTIALS_LINE = 'credentials_file = credentials.ini';
 export const WRITTEN_CONFIG_LINES = ['[\\[]customer[\\]]', 'id = [CUSTOMER_ID]', '[\\[]locations[\\]]', '[LOCATION_ID] = [LOCATION]', '[\\[]s3[\\]]', 'bucket = [BUCKET]', 'region = [REGION]'];
 
 export function renderWxs(sources: MsiSources): string {
@@ -126,7 +128,8 @@ export const SEQUENCE: [action: string, sequence: number, condition: string][] =
   ['UnregisterService', 3400, 'REMOVE="ALL" AND NOT UPGRADINGPRODUCTCODE AND NOT PURGE'],
   ['UnregisterServicePurge', 3401, 'REMOVE="ALL" AND NOT UPGRADINGPRODUCTCODE AND PURGE'],
   ['CopyConfig', 4010, 'CONFIG AND NOT REMOVE'],
-  ['WriteConfig', 4011, 'CUSTOMER_ID AND NOT CONFIG AND NOT REMOVE'],
+  ['WriteConfig', 4011, 'CUSTOMER_ID AND NOT CONFIG AND NOT CREDENTIALS AND NOT REMOVE'],
+  ['WriteConfigWithCredentials', 4011, 'CUSTOMER_ID AND NOT CONFIG AND CREDENTIALS AND NOT REMOVE'],
   ['CopyCredentials', 4012, 'CREDENTIALS AND NOT REMOVE'],
   ['WriteInstalledEvent', 5005, 'NOT REMOVE'],
   ['RegisterService', 5010, 'NOT REMOVE'],
@@ -140,11 +143,13 @@ function customActions(): string {
   // in the data folder: msiexec's log records only an exit code. cmd /c "..." strips the outer
   // quotes and runs the rest as typed (cmd /?: "more than two quote characters").
   const msiLog = `&quot;[DATADIR]${MSI_LOG}&quot;`;
-  const echo = WRITTEN_CONFIG_LINES.map((line) => `echo ${line}`).join('&amp;');
+  const echo = (lines: string[]): string => lines.map((line) => `echo ${line}`).join('&amp;');
+  const writeConfig = (lines: string[]): string => `/d /c (if exist ${config} copy /y ${config} &quot;[DATADIR]config.ini.bak&quot;) &amp; (${echo(lines)}) &gt; ${config}`;
   return `    <CustomAction Id="SetCmdExe" Property="CMDEXE" Value="[System64Folder]cmd.exe"/>
     <CustomAction Id="SetEventCreate" Property="EVENTCREATE" Value="[System64Folder]eventcreate.exe"/>
     <CustomAction Id="CopyConfig" Property="CMDEXE" ExeCommand="/d /c copy /y &quot;[CONFIG]&quot; ${config}" ${deferred} Return="check"/>
-    <CustomAction Id="WriteConfig" Property="CMDEXE" ExeCommand="/d /c (if exist ${config} copy /y ${config} &quot;[DATADIR]config.ini.bak&quot;) &amp; (${echo}) &gt; ${config}" ${deferred} Return="check"/>
+    <CustomAction Id="WriteConfig" Property="CMDEXE" ExeCommand="${writeConfig(WRITTEN_CONFIG_LINES)}" ${deferred} Return="check"/>
+    <CustomAction Id="WriteConfigWithCredentials" Property="CMDEXE" ExeCommand="${writeConfig([...WRITTEN_CONFIG_LINES, WRITTEN_CREDENTIALS_LINE])}" ${deferred} Return="check"/>
     <CustomAction Id="CopyCredentials" Property="CMDEXE" ExeCommand="/d /c copy /y &quot;[CREDENTIALS]&quot; &quot;[DATADIR]credentials.ini&quot;" ${deferred} Return="check"/>
     <CustomAction Id="RegisterService" Property="CMDEXE" ExeCommand="/d /c &quot;${agent} service install -c ${config} --account [ACCOUNT] &gt;&gt; ${msiLog} 2&gt;&amp;1&quot;" ${deferred} Return="check"/>
     <CustomAction Id="WriteInstalledEvent" Property="EVENTCREATE" ExeCommand="/L APPLICATION /T INFORMATION /SO ${WINDOWS_EVENT_SOURCE} /ID 1 /D &quot;${WINDOWS.displayName} [ProductVersion] installed by Windows Installer.&quot;" ${deferred} Return="ignore"/>

@@ -5,13 +5,13 @@
 // uninstall keeping data unless PURGE; the config the MSI writes from properties validates.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { WINDOWS_EVENT_SOURCE } from '../../agent/log/windows-event-log.ts';
-import { UPGRADE_CODE, WRITTEN_CONFIG_LINES } from '../../installer/release/msi-wxs.ts';
+import { UPGRADE_CODE, WRITTEN_CONFIG_LINES, WRITTEN_CREDENTIALS_LINE } from '../../installer/release/msi-wxs.ts';
 import { VERIFY_ONE_LINER } from '../../installer/release/zip.ts';
 import { runCli } from '../helpers/agent-site.ts';
 import { buildFakeRelease, makeTempDir, REPO_ROOT, type FakeRelease } from './release-fixture.ts';
@@ -159,24 +159,30 @@ describe('the MSI', () => {
     expect(at('RegisterService')).toBeLessThan(at('InstallFinalize'));
     expect(sequence.UnregisterService!.condition).toBe('REMOVE="ALL" AND NOT UPGRADINGPRODUCTCODE AND NOT PURGE');
     expect(sequence.UnregisterServicePurge!.condition).toBe('REMOVE="ALL" AND NOT UPGRADINGPRODUCTCODE AND PURGE');
-    expect(sequence.WriteConfig!.condition).toBe('CUSTOMER_ID AND NOT CONFIG AND NOT REMOVE');
     const control = await table('ServiceControl');
     // 0x2 stop on install + 0x20 stop on uninstall: the running exe is released before files change.
     expect(control).toEqual([{ ServiceControl: 'StopAgent', Name: 'DatapipeAgent', Event: '34', Arguments: '', Wait: '1', Component_: 'AgentExe' }]);
   });
 
-  it('the config written from CUSTOMER_ID, BUCKET, REGION, LOCATION_ID and LOCATION passes validate', async () => {
-    const target = (await table('CustomAction')).find((row) => row.Action === 'WriteConfig')!.Target!;
+  it.each([
+    ['WriteConfig', false],
+    ['WriteConfigWithCredentials', true],
+  ])('the config %s writes from CUSTOMER_ID, BUCKET, REGION, LOCATION_ID, LOCATION passes validate', async (action, withCredentials) => {
+    const target = (await table('CustomAction')).find((row) => row.Action === action)!.Target!;
     const echoed = target.slice(target.indexOf('(echo ') + 1, target.lastIndexOf(') >')).split('&').map((part) => part.replace(/^echo /, ''));
-    expect(echoed).toEqual(WRITTEN_CONFIG_LINES);
+    expect(echoed).toEqual(withCredentials ? [...WRITTEN_CONFIG_LINES, WRITTEN_CREDENTIALS_LINE] : WRITTEN_CONFIG_LINES);
     const properties: Record<string, string> = { CUSTOMER_ID: 'plant-7', BUCKET: 'plant-7-weather', REGION: 'eu-west-1', LOCATION_ID: 'oulu', LOCATION: '65.0121, 25.4651, Oulu' };
     // Windows Installer's formatting: [\[] and [\]] are literal brackets, [NAME] a property.
     const text = echoed.map((line) => line.replace(/\[\\(.)\]/g, '$1').replace(/\[([A-Z_]+)\]/g, (_, name: string) => properties[name]!)).join('\r\n');
-    expect(text).toBe('[customer]\r\nid = plant-7\r\n[locations]\r\noulu = 65.0121, 25.4651, Oulu\r\n[s3]\r\nbucket = plant-7-weather\r\nregion = eu-west-1');
-    const config = join(dir, 'written-config.ini');
-    await writeFile(config, `${text}\r\n`);
-    const result = await runCli(['validate', '-c', config], { cwd: REPO_ROOT });
+    expect(text).toBe(`[customer]\r\nid = plant-7\r\n[locations]\r\noulu = 65.0121, 25.4651, Oulu\r\n[s3]\r\nbucket = plant-7-weather\r\nregion = eu-west-1${withCredentials ? '\r\ncredentials_file = credentials.ini' : ''}`);
+    const siteDir = join(dir, action);
+    await mkdir(siteDir, { recursive: true });
+    await writeFile(join(siteDir, 'credentials.ini'), 'aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = example\n', { mode: 0o600 });
+    await writeFile(join(siteDir, 'config.ini'), `${text}\r\n`);
+    const result = await runCli(['validate', '-c', join(siteDir, 'config.ini')], { cwd: REPO_ROOT });
     expect(result.stdout).toMatch(/valid \(\d+ warning/);
     expect(result.code).toBe(0);
+    const sequence = Object.fromEntries((await table('InstallExecuteSequence')).map((row) => [row.Action, row.Condition]));
+    expect(sequence[action]).toBe(`CUSTOMER_ID AND NOT CONFIG AND ${withCredentials ? '' : 'NOT '}CREDENTIALS AND NOT REMOVE`);
   });
 });
