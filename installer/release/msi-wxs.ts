@@ -9,7 +9,8 @@
 //   - config: CONFIG=<path> copies a finished config.ini (and CREDENTIALS=<path> the credentials
 //     file) into C:\ProgramData\Datapipe\Agent; or CUSTOMER_ID + BUCKET + REGION + LOCATION_ID +
 //     LOCATION write a new config.ini there (cmd.exe echo); or an existing config.ini is kept.
-//   - the service: `datapipe-agent.exe service install -c <config> --account <ACCOUNT>`, the very
+//   - the service: `datapipe-agent.exe service install -c <config> --account <ACCOUNT>` (through
+//     cmd.exe, its output appended to msi-install.log in the data folder), the very
 //     command install.ps1 runs (validate, ACLs, NSSM registration, start), so the MSI and the
 //     script cannot drift apart. Deferred, not impersonated (runs as LocalSystem); a failure
 //     rolls the install back. ServiceControl stops the service before files are replaced.
@@ -53,9 +54,10 @@ const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(
  * https://learn.microsoft.com/en-us/windows/win32/msi/formatted
  * The agent's defaults cover every other key (storage ./var next to the config).
  */
+export const WRITTEN_CONFIG_LINES = ['[\\[]customer[\\]]', 'id = [CUSTOMER_ID]', '[\\[]locations[\\]]', '[LOCATION_ID] = [LOCATION]', '[\\[]s3[\\]]', 'bucket = [BUCKET]', 'region = [REGION]'];
+
 /** Appended (still in [s3]) when CREDENTIALS is given too, so the copied file is the one used. */
 export const WRITTEN_CREDENTIALS_LINE = 'credentials_file = credentials.ini';
-export const WRITTEN_CONFIG_LINES = ['[\\[]customer[\\]]', 'id = [CUSTOMER_ID]', '[\\[]locations[\\]]', '[LOCATION_ID] = [LOCATION]', '[\\[]s3[\\]]', 'bucket = [BUCKET]', 'region = [REGION]'];
 
 export function renderWxs(sources: MsiSources): string {
   const file = (id: string, name: string, source: string, keyPath = true): string =>
