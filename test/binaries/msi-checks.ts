@@ -1,7 +1,8 @@
 // The MSI under wine 10's msiexec, the way Intune/SCCM run it: msiexec /i ... /qn with CONFIG and
 // CREDENTIALS -> the program in C:\Program Files\Datapipe\Agent, the Event Log source, the service
 // registered and running (through the agent's own `service install`), the first upload confirmed
-// by the local S3 server -> msiexec /x /qn -> program and service gone, config and data kept.
+// by the local S3 server -> msiexec /x /qn -> program and service gone, config and data kept ->
+// a second install that writes the config from properties -> msiexec /x PURGE=1 deletes the data.
 // ACCOUNT=LocalSystem because wine's LSA has no LocalService logon (see service-checks.ts).
 //
 // Not provable under wine, said in a SKIP line: an Event Log entry. Wine has no eventcreate.exe
@@ -87,6 +88,24 @@ export async function runMsiChecks(context: MsiContext): Promise<void> {
         const kept = ['config.ini', 'credentials.ini', 'var'].filter((name) => existsSync(join(dataRoot, name)));
         if (kept.length !== 3) throw new Error(`expected config.ini, credentials.ini and var kept, found ${kept.join(', ')}`);
         return 'service removed, program and Event Log source gone; config.ini, credentials.ini and var\\ kept';
+      }],
+      ['install with CUSTOMER_ID/BUCKET/REGION/LOCATION writes the config', async () => {
+        const result = await wine('msiexec', '/i', msiPath, '/qn', 'CUSTOMER_ID=plant-7', 'BUCKET=plant-7-weather', 'REGION=eu-west-1',
+          // No spaces: wine's msiexec exits 103 on a quoted "PROP=a b" argument (real msiexec takes PROP="a b").
+          'LOCATION_ID=oulu', 'LOCATION=65.0121,25.4651,Oulu', 'ACCOUNT=LocalSystem');
+        const agentLog = await readFile(join(dataRoot, MSI_LOG), 'utf8').catch(() => '');
+        if (result.code !== 0) throw new Error(`msiexec exit ${result.code}; ${MSI_LOG}: ${agentLog.trim()}; ${describeRun(result)}`);
+        const written = (await readFile(join(dataRoot, 'config.ini'), 'utf8')).replace(/\r/g, '').trim();
+        const expected = '[customer]\nid = plant-7\n[locations]\noulu = 65.0121,25.4651,Oulu\n[s3]\nbucket = plant-7-weather\nregion = eu-west-1';
+        if (written !== expected) throw new Error(`config.ini is ${JSON.stringify(written)}, expected ${JSON.stringify(expected)}`);
+        if (!existsSync(join(dataRoot, 'config.ini.bak'))) throw new Error('the previous config.ini was not kept as config.ini.bak');
+        return 'config.ini written by cmd.exe from the properties (previous one kept as config.ini.bak); service installed';
+      }],
+      ['uninstall with PURGE=1 deletes config and data', async () => {
+        const result = await wine('msiexec', '/x', msiPath, '/qn', 'PURGE=1');
+        if (result.code !== 0) throw new Error(describeRun(result));
+        if (existsSync(dataRoot)) throw new Error(`C:\\ProgramData\\Datapipe\\Agent still exists after PURGE=1`);
+        return 'C:\\ProgramData\\Datapipe\\Agent removed';
       }],
     ];
     let failed: string | undefined;
