@@ -13,7 +13,8 @@
        (the old one is kept as config.ini.<time>.bak); with neither, creates it from
        config.example.ini and stops so you can edit it
     3. -Credentials FILE: copies it to C:\ProgramData\Datapipe\Agent\credentials.ini
-    4. datapipe-agent validate, then `datapipe-agent service install` (ACLs, NSSM service, start)
+    4. datapipe-agent validate; creates the Event Log source DatapipeAgent and writes event 1
+     ("installed"); then `datapipe-agent service install` (ACLs, NSSM service, start)
     5. datapipe-agent doctor (a warning only if this build has no doctor)
   Config, credentials, the dump (undelivered files) and logs are never touched by an upgrade.
   -Uninstall keeps them too, unless -Purge is given.
@@ -42,6 +43,8 @@ $InstallDir = Join-Path $env:ProgramFiles 'Datapipe\Agent'
 $DataRoot = Join-Path $env:ProgramData 'Datapipe\Agent'
 $Exe = Join-Path $InstallDir 'datapipe-agent.exe'
 $ConfigFile = Join-Path $DataRoot 'config.ini'
+$EventSource = 'DatapipeAgent'
+$EventSourceKey = "HKLM:\SYSTEM\CurrentControlSet\Services\EventLog\Application\$EventSource"
 
 function Fail([string]$Message, [string]$Fix, [int]$Code = 1) {
   Write-Host "error: $Message" -ForegroundColor Red
@@ -70,6 +73,8 @@ if ($Uninstall) {
   $uninstallArgs = @('service', 'uninstall')
   if ($Purge) { $uninstallArgs += '--purge' }
   if ((Invoke-Agent $uninstallArgs) -ne 0) { Fail 'service uninstall failed (reason above)' 'Fix it and run this script again.' }
+  # The events already written stay in the Application log; only the source registration goes.
+  if (Test-Path -LiteralPath $EventSourceKey) { Remove-Item -LiteralPath $EventSourceKey -Recurse -Force }
   Remove-Item -LiteralPath $InstallDir -Recurse -Force
   Write-Host "ok    removed $InstallDir"
   exit 0
@@ -122,6 +127,31 @@ if ($Credentials) {
 if ((Invoke-Agent @('validate', '-c', $ConfigFile)) -ne 0) {
   Fail 'the config is invalid (every problem is listed above)' "Edit $ConfigFile and run this script again." 2
 }
+
+# The Event Log source, created here as Administrator: the service account (LocalService) may
+# write events but not create a source, so without this no event of the agent would ever appear.
+# The key is the one eventcreate.exe itself makes (the agent writes its events with eventcreate):
+# EventMessageFile = eventcreate.exe, TypesSupported = 7 and CustomSource = 1; eventcreate refuses
+# sources without CustomSource, such as those New-EventLog creates, so New-EventLog is not used.
+#   https://learn.microsoft.com/en-us/windows/win32/eventlog/event-sources
+#   https://learn.microsoft.com/en-gb/archive/blogs/aaron_margosis/eventcreate-and-error-source-parameter-is-used-to-identify-custom-applicationsscripts-only
+# The MSI creates the same key (installer/release/msi-wxs.ts).
+New-Item -Path $EventSourceKey -Force | Out-Null
+New-ItemProperty -LiteralPath $EventSourceKey -Name 'EventMessageFile' -PropertyType ExpandString -Value '%SystemRoot%\System32\EventCreate.exe' -Force | Out-Null
+New-ItemProperty -LiteralPath $EventSourceKey -Name 'TypesSupported' -PropertyType DWord -Value 7 -Force | Out-Null
+New-ItemProperty -LiteralPath $EventSourceKey -Name 'CustomSource' -PropertyType DWord -Value 1 -Force | Out-Null
+function Write-InstalledEvent {
+  $ErrorActionPreference = 'Continue'
+  $eventCreate = Join-Path $env:SystemRoot 'System32\eventcreate.exe'
+  & $eventCreate /L APPLICATION /T INFORMATION /SO $EventSource /ID 1 /D "Datapipe Agent $(& $Exe --version) installed by install.ps1." | Out-Null
+  return $LASTEXITCODE
+}
+if ((Write-InstalledEvent) -eq 0) {
+  Write-Host "ok    Event Log source $EventSource (Application log); event 1 'installed' written"
+} else {
+  Write-Host "warn  eventcreate could not write event 1; the agent's events may not appear in the Event Viewer" -ForegroundColor Yellow
+}
+
 $serviceArgs = @('service', 'install', '-c', $ConfigFile, '--account', $Account)
 if ($NoStart) { $serviceArgs += '--no-start' }
 if ((Invoke-Agent $serviceArgs) -ne 0) { Fail 'service install failed (reason above)' 'Fix it and run this script again.' }
