@@ -107,7 +107,7 @@ const badCases: BadCase[] = [
   { name: 'storage dir is a file', edits: { 14: 'dir = ./blocker' }, files: { blocker: 'x' }, where: 'storage.dir', line: 14, fragment: 'blocker is a file, not a folder' },
   { name: 'log dir inside spool', edits: { 17: 'level = info\ndir = ./var/temp/logs' }, where: 'logging.dir', line: 18, fragment: "inside the agent's data folder" },
   { name: 'log dir inside packs', edits: { 17: 'level = info\ndir = ./var/packs' }, where: 'logging.dir', line: 18, fragment: "inside the agent's data folder" },
-  { name: 'log dir inside quarantine', edits: { 17: 'level = info\ndir = ./var/quarantine/logs' }, where: 'logging.dir', line: 18, fragment: 'outside temp/, dump/, state/, packs/, quarantine/' },
+  { name: 'log dir inside quarantine', edits: { 17: 'level = info\ndir = ./var/quarantine/logs' }, where: 'logging.dir', line: 18, fragment: 'outside temp/, dump/, packs/, state/, quarantine/' },
   { name: 'line without =', edits: { 2: 'id = acme-001\nthis is not a setting' }, where: 'customer', line: 3, fragment: 'cannot read this line; expected "key = value"' },
   { name: 'key before any section', edits: { 1: 'id = acme-001\n[customer]' }, where: 'id', line: 1, fragment: '"id" is outside any section' },
   { name: 'unclosed quote', edits: { 14: 'dir = "C:\\data' }, where: 'storage.dir', line: 14, fragment: 'opens a " quote but never closes it' },

@@ -29,6 +29,7 @@ import { classifyS3Error, endpointHost, type S3ErrorContext } from './classify-e
 import { crc32Base64, safeHeader, unconfirmedReason, unconfirmedUploadError, type PutAnswer } from './confirm-put.ts';
 import type { S3Credentials } from './credentials-file.ts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { isFileSpecificRefusal } from './file-specific-errors.ts';
 
 export { classifyS3Error, type S3ErrorContext } from './classify-error.ts';
 export { loadCredentialsFile, type S3Credentials } from './credentials-file.ts';
@@ -132,7 +133,9 @@ async function uploadWithRetries(parts: SinkParts, run: UploadRun): Promise<void
       error = caught instanceof SinkError ? caught : classifyS3Error(caught, target);
     }
     mayHaveBeenStored ||= error.mayHaveBeenStored;
-    if (!error.retryable || error.code === 'Aborted' || (error.code === 'Timeout' && run.deadline.aborted) || attempts >= MAX_ATTEMPTS) {
+    // A refusal of this file's own size, key or body comes back the same at once: it is counted
+    // per drain pass (and quarantined after POISON_FILE_LIMIT), never repeated inside one upload.
+    if (!error.retryable || isFileSpecificRefusal(error) || error.code === 'Aborted' || (error.code === 'Timeout' && run.deadline.aborted) || attempts >= MAX_ATTEMPTS) {
       throw withVerdict(error, attempts, mayHaveBeenStored);
     }
     if (!(await sleep(retryDelayMs(attempts, error), run.abortSignal))) {
