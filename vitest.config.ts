@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The Debian tools the tests run (sqlfluff, packaging tools) are installed first when missing.
+    globalSetup: ['test/setup/system-tools.ts'],
   },
 });

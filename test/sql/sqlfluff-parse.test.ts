@@ -1,5 +1,5 @@
 // Every statement in sql/ must parse with `sqlfluff parse --dialect snowflake` (Debian 12's
-// sqlfluff 1.4.5, installed by .ci/sql-tools.sh), except those listed with a reason in
+// sqlfluff 1.4.5, installed by .ci/debian-packages.sh), except those listed with a reason in
 // sql/sqlfluff-allowlist.txt. Statements are rendered with sample variables first, as a deploy
 // with `snow sql -D` would render them. Verdicts are cached per exact statement text and sqlfluff
 // version (sqlfluff-cache.ts); the known-bad probe below always runs sqlfluff.

@@ -1,17 +1,19 @@
-// Runs Debian's sqlfluff (1.4.5, installed by .ci/sql-tools.sh, which sqlfluff-provision.ts runs
+// Runs Debian's sqlfluff (1.4.5, installed by .ci/debian-packages.sh, which test/setup/system-tools.ts runs
 // when it is missing) over rendered statements and reports which ones it cannot parse, matched
 // against sql/sqlfluff-allowlist.txt.
 //
 // Each statement goes into its own file, padded with blank lines so sqlfluff's line numbers are
 // the script's, and `sqlfluff parse --format json <dir>` parses a directory per process (it takes
 // about a second to start). A statement is unparsable when its tree holds an `unparsable` node.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SQL_DIR, type SqlStatement } from './sql-scripts.ts';
 import type { ParseCache } from './sqlfluff-cache.ts';
-import { ensureSqlfluff } from './sqlfluff-provision.ts';
+import { ensureTools, TEST_TOOLS } from '../setup/system-tools.ts';
+
+const SQLFLUFF_TOOL = TEST_TOOLS.find((tool) => tool.command === 'sqlfluff')!;
 
 export const ALLOWLIST_FILE = join(SQL_DIR, 'sqlfluff-allowlist.txt');
 
@@ -45,9 +47,10 @@ export function matchesAllowlist(entry: AllowlistEntry, statement: SqlStatement)
   return entry.file === statement.file && statement.code.toUpperCase().startsWith(entry.prefix.toUpperCase());
 }
 
-/** sqlfluff's version line; installs it with .ci/sql-tools.sh when missing (sqlfluff-provision.ts). */
+/** sqlfluff's version line; installs it with .ci/debian-packages.sh when missing (test/setup/system-tools.ts). */
 export function sqlfluffVersion(): string {
-  return ensureSqlfluff();
+  ensureTools([SQLFLUFF_TOOL]);
+  return spawnSync('sqlfluff', ['--version'], { encoding: 'utf8' }).stdout.trim();
 }
 
 export const PARSE_ARGS = ['parse', '--dialect', 'snowflake', '--templater', 'raw', '--format', 'json', '--nocolor'] as const;
