@@ -153,7 +153,10 @@ async function finish(agent: AgentSupervisor, options: CampaignOptions, site: Si
       broken.push(`the final drain run ${attempt} was killed: ${drain.killedFor === 'memory' ? 'its memory passed the watchdog limit' : 'it did not finish in time (a hang)'}`);
       return { notes, broken };
     }
-    if (drain.code === 0) {
+    // Exit 1 with an empty dump means "delivered, but the quarantine is not empty": the planted
+    // files belong there (the checker verifies that nothing else does).
+    const onlyQuarantine = drain.code === 1 && drain.output.includes('The dump is empty') && drain.output.includes('quarantine folder');
+    if (drain.code === 0 || onlyQuarantine) {
       if (attempt > 1) notes.push(`the final drain needed ${attempt} runs`);
       return { notes, broken };
     }

@@ -74,10 +74,14 @@ describe('checkInvariants', () => {
   });
 
   describe('planted special files', () => {
-    async function planted(options: { upload?: boolean; leave?: boolean; followLink?: boolean }) {
+    async function planted(options: { upload?: boolean; leave?: boolean; followLink?: boolean; quarantineReal?: boolean }) {
       const dir = await tempDir();
       const storageDir = join(dir, 'storage');
       const planting = await plantSpecialFiles(storageDir, dir);
+      if (options.quarantineReal) {
+        await mkdir(join(storageDir, 'quarantine'), { recursive: true });
+        await writeFile(join(storageDir, 'quarantine', 'acme-faults_20261121T100000000Z_0123456789abcdef.ndjson'), goodBody());
+      }
       const dump = join(storageDir, 'dump');
       if (!options.leave) for (const file of planting.files) await rm(join(dump, file.name));
       const log = createCampaignLog();
@@ -98,6 +102,7 @@ describe('checkInvariants', () => {
       ['uploaded', { upload: true }, /planted special file\(s\) uploaded/],
       ['left in dump/', { leave: true }, /still in dump/],
       ['read through its link', { followLink: true }, /outside the spool reached S3/],
+      ['beside a file of the agent\'s own in the quarantine', { quarantineReal: true }, /the agent wrote itself were quarantined/],
     ])('reports a planted file %s', async (_name, options, message) => {
       const verdict = await planted(options);
       expect(verdict.broken.join('\n')).toMatch(message);

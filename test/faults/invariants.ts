@@ -41,7 +41,7 @@ export interface Verdict {
   unexpectedObservations: number;
   /** Observations in S3 dated more than a day after the campaign (a poisoned time trusted). */
   futureDated: number;
-  planted: { files: number; uploaded: string[]; leftInDump: string[]; markerInS3: boolean; targetChanged: boolean };
+  planted: { files: number; uploaded: string[]; leftInDump: string[]; markerInS3: boolean; targetChanged: boolean; quarantinedReal: string[] };
   /** Each broken invariant as one readable sentence; empty when all hold. */
   broken: string[];
 }
@@ -90,7 +90,7 @@ export async function checkInvariants(input: {
     secretLeaks,
     unexpectedObservations: [...observationIds].filter((id) => !accounting.servedIds.has(id)).length,
     futureDated: records.filter((r) => r.record.record_type === 'observation' && Date.parse(String(r.record.observed_at)) > Date.now() + 86_400_000).length,
-    planted: await checkPlanted(input.log, input.objects, records, dump),
+    planted: await checkPlanted(input.log, input.objects, records, dump, await listFolder(join(input.site.storageDir, 'quarantine'))),
     broken: [],
   };
   verdict.broken = listBroken(verdict);
@@ -114,10 +114,11 @@ function listBroken(v: Verdict): string[] {
   if (p.markerInS3) broken.push('the content of a file outside the spool reached S3 through a symbolic link in dump/');
   if (p.leftInDump.length > 0) broken.push(`planted special file(s) still in dump/ after the final drain (not set aside): ${p.leftInDump.join(', ')}`);
   if (p.targetChanged) broken.push('the target of a symbolic link planted in dump/ was changed or removed');
+  if (p.quarantinedReal.length > 0) broken.push(`file(s) the agent wrote itself were quarantined (not sent): ${p.quarantinedReal.slice(0, 5).join(', ')}`);
   return broken;
 }
 
-async function checkPlanted(log: CampaignLog, objects: { key: string; body: Buffer }[], records: StoredRecord[], dump: string[]): Promise<Verdict['planted']> {
+async function checkPlanted(log: CampaignLog, objects: { key: string; body: Buffer }[], records: StoredRecord[], dump: string[], quarantine: string[]): Promise<Verdict['planted']> {
   const files = log.plantings.flatMap((planting) => planting.files.map((file) => ({ ...file, planting })));
   const uploaded = files.filter((file) => objects.some((o) => o.key.endsWith(`/${file.name}`))).map((f) => `${f.kind} ${f.name}`);
   const markers = log.plantings.map((planting) => planting.marker);
@@ -125,13 +126,16 @@ async function checkPlanted(log: CampaignLog, objects: { key: string; body: Buff
   // The planted truncated file holds a record of 2001: any record of that year came from it.
   const plantedRecordInS3 = records.some((r) => String(r.record.observed_at).startsWith('2001-'));
   const leftInDump = files.filter((file) => dump.includes(file.name)).map((f) => `${f.kind} ${f.name}`);
+  const plantedNames = new Set(files.map((file) => file.name));
+  // A real cycle file set aside is data withheld from S3 (it also shows as lost): name it.
+  const quarantinedReal = quarantine.filter((name) => !name.endsWith('.reason.json') && !plantedNames.has(name));
   let targetChanged = false;
   for (const planting of log.plantings) {
     const text = await readFile(planting.outsideFile, 'utf8').catch(() => '');
     if (!text.includes(planting.marker)) targetChanged = true;
   }
   if (plantedRecordInS3) uploaded.push('a record of the planted truncated file');
-  return { files: files.length, uploaded, leftInDump, markerInS3, targetChanged };
+  return { files: files.length, uploaded, leftInDump, markerInS3, targetChanged, quarantinedReal };
 }
 
 function readObjects(objects: { key: string; body: Buffer }[]): { records: StoredRecord[]; corrupt: string[] } {
