@@ -2,7 +2,7 @@
 // and state meet. Each stage gets its own config section, a child logger and its clients.
 import type { AgentConfig } from '../config/types.ts';
 import { createLogger, type AgentLogger } from '../log/logger.ts';
-import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, resolveProxy } from '../net/index.ts';
+import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, expandProxySetting, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
 import { createSpool, type Spool } from '../spool/spool.ts';
@@ -32,11 +32,16 @@ export function s3EndpointUrl(config: AgentConfig): string {
 export async function createRuntime(config: AgentConfig, options: { console: boolean }): Promise<Runtime> {
   const logger = createLogger({ dir: config.logging.dir, level: config.logging.level, keepDays: config.logging.keepDays, console: options.console });
   const s3Url = s3EndpointUrl(config);
-  const dispatcher = await createUndiciDispatcher(config.network, config.openMeteo.url);
-  const requestHandler = await createNodeHttpHandler(config.network, s3Url, { requestTimeoutMs: 60_000, connectionTimeoutMs: 10_000 });
+  // proxy = system / pac+...: one decision per target, made here for both clients.
+  const expanded = await expandProxySetting(config.network, [config.openMeteo.url, s3Url]);
+  const [openMeteoNetwork, s3Network] = expanded.networks as [AgentConfig['network'], AgentConfig['network']];
+  for (const warning of expanded.warnings) logger.child('network').warn('The proxy setting could not be applied; connecting directly.', { detail: warning });
+  const dispatcher = await createUndiciDispatcher(openMeteoNetwork, config.openMeteo.url);
+  const requestHandler = await createNodeHttpHandler(s3Network, s3Url, { requestTimeoutMs: 60_000, connectionTimeoutMs: 10_000 });
   logger.child('network').debug('Network settings.', {
-    open_meteo_proxy: describeProxy(resolveProxy(config.openMeteo.url, config.network)),
-    s3_proxy: describeProxy(resolveProxy(s3Url, config.network)),
+    proxy_setting: expanded.source,
+    open_meteo_proxy: describeProxy(resolveProxy(config.openMeteo.url, openMeteoNetwork)),
+    s3_proxy: describeProxy(resolveProxy(s3Url, s3Network)),
     ca_file: config.network.caFile,
   });
 
