@@ -56,7 +56,8 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   await spool.prepare();
   const store = createStatusStore(config.storage.dir, AGENT_VERSION);
   const source = createOpenMeteoSource({ config: config.openMeteo, logger: logger.child('open-meteo'), dispatcher });
-  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, ...(credentials ? { credentials } : {}) });
+  const s3Proxy = resolveProxy(s3Url, s3Network);
+  const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, ...(credentials ? { credentials } : {}), ...(s3Proxy ? { proxy: describeProxy(s3Proxy) } : {}) });
   const identity = agentIdentity();
 
   return {

@@ -19,6 +19,10 @@ import { registerSecret } from '../log/redact.ts';
 import type { NetworkConfig } from '../config/types.ts';
 import { isExemptFromProxy } from './no-proxy.ts';
 
+/** What an HTTP 407 from the proxy means, on the Open-Meteo and the S3 path alike. */
+export const PROXY_AUTH_HINT =
+  'The proxy wants credentials: put them in network.proxy (http://user:password@host:port). A proxy that accepts only Windows logins (NTLM/Kerberos) is not supported: ask IT for a proxy account with Basic authentication, or to let this server through without a login (IP allow-list).';
+
 /** A proxy ready to hand to a client: the URL without credentials plus the header they become. */
 export interface PreparedProxy {
   /** scheme://host:port/ with no user or password. */

@@ -7,6 +7,7 @@
 // its debug fields (StringToSign, SignatureProvided, CanonicalRequest), which are also removed
 // from the error kept as `cause`.
 import { SinkError } from '../../errors.ts';
+import { PROXY_AUTH_HINT } from '../../net/proxy.ts';
 
 /** What the hint may name; all optional so the classifier also works on a bare error. */
 export interface S3ErrorContext {
@@ -19,6 +20,8 @@ export interface S3ErrorContext {
   endpoint?: string;
   /** `s3.credentials_file` when the keys came from it; else the AWS default chain was used. */
   credentialsFile?: string;
+  /** The proxy the requests go through (describeProxy: no credentials), so errors name that hop. */
+  proxy?: string;
 }
 
 const NETWORK_CODES = new Set([
@@ -69,6 +72,14 @@ export function classifyS3Error(error: unknown, context: S3ErrorContext = {}): S
       hint: permanent.hint(context, facts),
     });
   }
+  // Only a proxy answers 407 (RFC 9110 15.5.8); S3 itself never does.
+  if (facts.status === 407) {
+    return new SinkError('ProxyAuthenticationRequired', `Could not upload ${target}: the proxy${context.proxy ? ` ${context.proxy}` : ''} refused the connection to ${endpointHost(context)} (HTTP 407, it wants credentials).`, {
+      retryable: false,
+      cause,
+      hint: PROXY_AUTH_HINT,
+    });
+  }
   if (facts.status === undefined) {
     const local = classifyConnectionError(facts, target, cause, context);
     if (local) return local;
@@ -91,6 +102,14 @@ function classifyConnectionError(facts: ErrorFacts, target: string, cause: unkno
   }
   // The SDK renames ECONNRESET/EPIPE to TimeoutError; the errno says what really happened.
   if (isNetworkError(facts)) {
+    if (context.proxy) {
+      // Through a proxy the TCP connection is to the proxy: a connection error is that hop's.
+      return new SinkError('NetworkError', `Could not upload ${target}: network error ${facts.errno ?? 'socket hang up'} talking to the proxy ${context.proxy} (on the way to ${host}).`, {
+        retryable: true,
+        cause,
+        hint: `The proxy did not accept or dropped the connection: check network.proxy / HTTPS_PROXY (host and port), that the proxy is running, and that this server may use it. doctor's s3.proxy line tests it.`,
+      });
+    }
     return new SinkError('NetworkError', `Could not upload ${target}: network error ${facts.errno ?? 'socket hang up'} talking to ${host}.`, {
       retryable: true,
       cause,
@@ -106,7 +125,11 @@ function classifyConnectionError(facts: ErrorFacts, target: string, cause: unkno
 function classifyRetryableAnswer(facts: ErrorFacts, target: string, status: string, cause: unknown, context: S3ErrorContext): SinkError {
   const code = facts.status === undefined && !RETRYABLE_S3_CODES.has(facts.name) ? 'UnknownError' : safeCode(facts.name, facts.status);
   const known = RETRYABLE_S3_CODES.has(facts.name) || (facts.status !== undefined && (facts.status >= 500 || facts.status === 429));
-  const what = known ? 'S3 asked to try again later.' : 'The error is not one the agent knows; it will try again.';
+  // A proxy's own error page (502/503/504 when it cannot reach S3) carries no S3 error code.
+  const viaProxy = context.proxy !== undefined && !RETRYABLE_S3_CODES.has(facts.name) && code.startsWith('HTTP');
+  const what = viaProxy
+    ? `The proxy ${context.proxy} probably answered this itself (no S3 error code): it could not reach ${endpointHost(context)}; it will try again.`
+    : known ? 'S3 asked to try again later.' : 'The error is not one the agent knows; it will try again.';
   const hint = RETRYABLE_HINTS.get(facts.name)?.(context);
   return new SinkError(code, `The upload of ${target} failed: ${code}${status}. ${what}`, { retryable: true, cause, ...(hint ? { hint } : {}) });
 }

@@ -35,6 +35,8 @@ export interface S3SinkOptions {
   timeoutSeconds?: number;
   /** From loadCredentialsFile; when absent the AWS default chain (env, profile, instance role). */
   credentials?: S3Credentials;
+  /** The proxy `requestHandler` goes through (describeProxy), so errors name the hop that failed. */
+  proxy?: string;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -52,6 +54,7 @@ export function createS3Sink(options: S3SinkOptions): S3Sink {
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(options.credentials && config.credentialsFile ? { credentialsFile: config.credentialsFile } : {}),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
   };
   logger.debug('S3 sink ready.', { bucket: config.bucket, region: config.region, endpoint: endpointHost(context) });
 

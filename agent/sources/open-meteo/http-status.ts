@@ -3,6 +3,7 @@
 // its explanation in `{"error": true, "reason": "..."}`; the reason is quoted, never the body.
 import type { IncomingHttpHeaders } from 'node:http';
 import { SourceError, type SourceErrorKind } from '../../errors.ts';
+import { PROXY_AUTH_HINT } from '../../net/proxy.ts';
 import { parseRetryAfter } from './backoff.ts';
 
 export interface FailureContext {
@@ -56,7 +57,7 @@ function hintFor(kind: SourceErrorKind, status: number, reason: string | undefin
       return '';
     default:
       if (status === 404) return ' Check open_meteo.url in the config file (expected a path like /v1/forecast).';
-      if (status === 407) return ' The proxy wants credentials: check network.proxy in the config file.';
+      if (status === 407) return ` ${PROXY_AUTH_HINT}`;
       return ' The agent tries again next cycle.';
   }
 }
