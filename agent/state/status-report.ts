@@ -18,7 +18,8 @@ export interface StatusReport {
   lastUpload: AgentState['lastUpload'] | null;
   lastDrain: AgentState['lastDrain'] | null;
   dump: { files: number; bytes: number; oldestAt: string | null; unrecognised: string[]; filesWithFailures: number };
-  lastError: AgentState['lastError'] | null;
+  /** `resolved` when a later success of the same component shows the error is over. */
+  lastError: (NonNullable<AgentState['lastError']> & { resolved?: { at: string; by: string } }) | null;
 }
 
 export async function buildStatusReport(config: AgentConfig): Promise<StatusReport> {
@@ -51,8 +52,31 @@ export async function buildStatusReport(config: AgentConfig): Promise<StatusRepo
       unrecognised: usage.unrecognised,
       filesWithFailures: Object.keys(state.dumpFailures).length,
     },
-    lastError: state.lastError ?? null,
+    lastError: state.lastError ? { ...state.lastError, ...resolutionOf(state) } : null,
   };
+}
+
+/**
+ * Whether the last error is over: a success of the same component after it. Stored state is not
+ * rewritten (the record stays for support); the report says when and by what it was resolved.
+ */
+function resolutionOf(state: AgentState): { resolved: { at: string; by: string } } | Record<string, never> {
+  const error = state.lastError;
+  if (!error) return {};
+  const after = (iso: string | undefined): iso is string => iso !== undefined && iso > error.at;
+  const cycle = state.lastCycle;
+  if (error.component === 's3') {
+    if (after(state.lastUpload?.at)) return { resolved: { at: state.lastUpload.at, by: `the upload of ${state.lastUpload.key}` } };
+    const drain = state.lastDrain;
+    if (drain && after(drain.at) && drain.uploaded > 0 && drain.failed === 0) return { resolved: { at: drain.at, by: `a retry pass that uploaded ${drain.uploaded} file(s)` } };
+  }
+  if (error.component === 'open-meteo' && cycle && after(cycle.finishedAt) && cycle.outcome === 'ok') {
+    return { resolved: { at: cycle.finishedAt, by: `a cycle with all ${cycle.locationsOk} location(s) ok` } };
+  }
+  if (error.component === 'collect' && cycle && after(cycle.finishedAt) && cycle.outcome !== 'skipped') {
+    return { resolved: { at: cycle.finishedAt, by: 'a cycle that ran again' } };
+  }
+  return {};
 }
 
 function age(iso: string | null | undefined, now: Date): string {
@@ -79,7 +103,11 @@ export function formatStatusReport(report: StatusReport): string {
   lines.push(`Dump:         ${dump.files} file(s), ${(dump.bytes / 1024).toFixed(1)} KiB, oldest ${age(dump.oldestAt, now)}` +
     (dump.unrecognised.length ? `; ${dump.unrecognised.length} unrecognised file(s) left alone: ${dump.unrecognised.slice(0, 5).join(', ')}` : ''));
   const error = report.lastError;
-  lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${error.component} ${error.errorClass}: ${error.message}${error.hint ? `\n              Fix: ${error.hint}` : ''}` : 'none'}`);
+  if (error?.resolved) {
+    lines.push(`Last error:   resolved ${age(error.resolved.at, now)} by ${error.resolved.by}; it was ${age(error.at, now)}: ${error.component} ${error.errorClass}: ${error.message}`);
+  } else {
+    lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${error.component} ${error.errorClass}: ${error.message}${error.hint ? `\n              Fix: ${error.hint}` : ''}` : 'none'}`);
+  }
   lines.push('Locations:');
   for (const location of report.locations) {
     lines.push(`  ${location.id.padEnd(20)} last success ${age(location.lastSuccessAt, now)}; last failure ${location.lastFailureAt ? `${age(location.lastFailureAt, now)} (${location.lastError})` : 'never'}`);
