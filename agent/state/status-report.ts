@@ -22,7 +22,10 @@ export interface StatusReport {
   lastError: (NonNullable<AgentState['lastError']> & { resolved?: { at: string; by: string } }) | null;
 }
 
-export async function buildStatusReport(config: AgentConfig): Promise<StatusReport> {
+/** What the report needs from the config; a broken config yields only these (see status.ts). */
+export type StatusInput = Pick<AgentConfig, 'file'> & { storage: Pick<AgentConfig['storage'], 'dir'>; customer: Pick<AgentConfig['customer'], 'id'>; locations: Pick<AgentConfig['locations'][number], 'id' | 'name'>[] };
+
+export async function buildStatusReport(config: StatusInput): Promise<StatusReport> {
   const state = await createStatusStore(config.storage.dir, AGENT_VERSION).read();
   const usage = await createSpool(config.storage.dir).dumpUsage();
   const owner: LockOwner | undefined = await findLockOwner(config.storage.dir);
