@@ -141,6 +141,7 @@ if ((Invoke-Agent $serviceArgs) -ne 0) { Fail 'service install failed (reason ab
 # %USERPROFILE%\.aws are not there. NSSM's AppEnvironmentExtra (see the technician guide) is
 # added to the task's command line so a proxy set for the service is seen too.
 function Invoke-DoctorAsService {
+  if (-not (Get-Command Register-ScheduledTask -ErrorAction SilentlyContinue)) { throw 'the ScheduledTasks PowerShell module is not available' }
   $ErrorActionPreference = 'Continue'
   $who = @{ LocalService = @('NT AUTHORITY\LOCALSERVICE', 'S-1-5-19'); NetworkService = @('NT AUTHORITY\NETWORKSERVICE', 'S-1-5-20'); LocalSystem = @('NT AUTHORITY\SYSTEM', 'S-1-5-18') }[$Account]
   $output = Join-Path $DataRoot "doctor-as-$Account.txt"
@@ -151,14 +152,19 @@ function Invoke-DoctorAsService {
   # cmd /c strips the outermost pair of quotes (cmd /?), leaving: set "K=V" && "exe" doctor ... > "out"
   $command = "/d /c `"$setEnvironment`"$Exe`" doctor -c `"$ConfigFile`" > `"$output`" 2>&1`""
   $task = "datapipe-agent-doctor-$PID"
-  Register-ScheduledTask -TaskName $task -Force `
+  Register-ScheduledTask -TaskName $task -Force -ErrorAction Stop `
     -Action (New-ScheduledTaskAction -Execute $env:ComSpec -Argument $command) `
     -Principal (New-ScheduledTaskPrincipal -UserId $who[0] -LogonType ServiceAccount) | Out-Null
   try {
-    Start-ScheduledTask -TaskName $task
+    Start-ScheduledTask -TaskName $task -ErrorAction Stop
+    # LastTaskResult 0x41301 = running, 0x41303 = has not run yet (SCHED_S_TASK_RUNNING / _HAS_NOT_RUN).
     $deadline = (Get-Date).AddSeconds(120)
-    do { Start-Sleep -Seconds 1 } while ((Get-ScheduledTask -TaskName $task).State -eq 'Running' -and (Get-Date) -lt $deadline)
-    $code = (Get-ScheduledTaskInfo -TaskName $task).LastTaskResult
+    do {
+      Start-Sleep -Seconds 1
+      $code = (Get-ScheduledTaskInfo -TaskName $task).LastTaskResult
+      $state = (Get-ScheduledTask -TaskName $task).State
+    } while (($state -eq 'Running' -or $state -eq 'Queued' -or $code -eq 0x41301 -or $code -eq 0x41303) -and (Get-Date) -lt $deadline)
+    if ($state -eq 'Running') { Stop-ScheduledTask -TaskName $task; throw 'doctor did not finish within 120 s' }
   } finally {
     Unregister-ScheduledTask -TaskName $task -Confirm:$false
   }
@@ -179,7 +185,7 @@ if (-not $SkipDoctor) {
     foreach ($name in @('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE')) {
       Remove-Item -LiteralPath "Env:$name" -ErrorAction SilentlyContinue
     }
-    $env:USERPROFILE = Join-Path $env:SystemRoot 'ServiceProfiles\LocalService'
+    $env:USERPROFILE = @{ LocalService = "$env:SystemRoot\ServiceProfiles\LocalService"; NetworkService = "$env:SystemRoot\ServiceProfiles\NetworkService"; LocalSystem = "$env:SystemRoot\System32\config\systemprofile" }[$Account]
     $doctor = @{ Output = (& $Exe doctor -c $ConfigFile 2>&1 | Out-String); Code = $LASTEXITCODE }
   }
   Write-Host $doctor.Output

@@ -1,5 +1,6 @@
-// `status` after a recovery (the last error shown as resolved: when, by what, without its fix), and
-// with a broken config (the state folder still shown). Real CLI against the S3-protocol server and the Open-Meteo stand-in.
+// `status` after a recovery (the last error shown as resolved: when, by what, without its fix),
+// and with a broken config (the state folder still shown). Real CLI against the S3-protocol
+// server and the Open-Meteo stand-in.
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../agent/cli/exit-codes.ts';
