@@ -7,7 +7,6 @@
 // The PAC file itself is fetched directly (it is served inside the network), with a timeout.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { loadQuickJsWasm } from './quickjs-wasm.ts';
 
 const PAC_FETCH_TIMEOUT_MS = 10_000;
 const PAC_MAX_BYTES = 1024 * 1024;
@@ -32,7 +31,7 @@ export async function loadPacScript(location: URL): Promise<string> {
 /** Runs FindProxyForURL for each target URL; returns the raw answers (`PROXY a:1; DIRECT`). */
 export async function evaluatePac(script: string, targetUrls: string[]): Promise<string[]> {
   // Loaded only when a PAC file is configured: the engine is 0.6 MB of WebAssembly.
-  const [{ createPacResolver }, { QuickJS }] = await Promise.all([import('pac-resolver'), import('quickjs-wasi')]);
+  const [{ createPacResolver }, { QuickJS }, { loadQuickJsWasm }] = await Promise.all([import('pac-resolver'), import('quickjs-wasi'), import('./quickjs-wasm.ts')]);
   const vm = await QuickJS.create({ wasm: await loadQuickJsWasm() });
   try {
     const findProxyForUrl = createPacResolver(vm, script, { filename: 'proxy.pac' });
