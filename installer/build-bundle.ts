@@ -33,6 +33,22 @@ export interface BundleOptions {
 // executable, __filename is the executable).
 const IMPORT_META_URL_SHIM = "var import_meta_url_shim = require('node:url').pathToFileURL(__filename).href;";
 
+/**
+ * The PAC sandbox's QuickJS engine (agent/net/quickjs-wasm.ts reads quickjs-wasi/quickjs.wasm from
+ * node_modules when run from source). In the bundle the module is replaced by one that embeds the
+ * bytes with esbuild's binary loader, so the single executable needs no file beside it.
+ */
+const embedQuickJsWasm: Plugin = {
+  name: 'embed-quickjs-wasm',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]agent[\\/]net[\\/]quickjs-wasm\.ts$/ }, () => ({
+      contents: "import wasm from 'quickjs-wasi/quickjs.wasm';\nexport async function loadQuickJsWasm() { return wasm; }\n",
+      loader: 'ts',
+      resolveDir: REPO_ROOT,
+    }));
+  },
+};
+
 /** The short commit of the checkout, or 'unknown' outside a git checkout (e.g. a source tarball). */
 export function readBuildCommit(root = REPO_ROOT): string {
   try {
@@ -58,7 +74,8 @@ export async function bundleAgent(options: BundleOptions = {}): Promise<string> 
     define: { 'import.meta.url': 'import_meta_url_shim' },
     logLevel: 'warning',
     legalComments: 'external',
-    plugins: options.plugins ?? [],
+    loader: { '.wasm': 'binary' },
+    plugins: [embedQuickJsWasm, ...(options.plugins ?? [])],
   });
   return outfile;
 }

@@ -15,7 +15,11 @@
     3. -Credentials FILE: copies it to C:\ProgramData\Datapipe\Agent\credentials.ini
     4. datapipe-agent validate; creates the Event Log source DatapipeAgent and writes event 1
      ("installed"); then `datapipe-agent service install` (ACLs, NSSM service, start)
-    5. datapipe-agent doctor (a warning only if this build has no doctor)
+    5. datapipe-agent doctor, as the service's account (a one-off scheduled task), so the
+       Administrator's proxy variables or %USERPROFILE%\.aws cannot make it pass while the service
+       fails (a warning only if this build has no doctor)
+    6. waits up to -WaitSeconds (default 180; 0: do not wait) for the service's first confirmed
+       upload (it runs one cycle at start) and prints it, or what went wrong and where to look
   Config, credentials, the dump (undelivered files) and logs are never touched by an upgrade.
   -Uninstall keeps them too, unless -Purge is given.
 
@@ -34,6 +38,8 @@ param(
   [string]$Account = 'LocalService',
   [switch]$NoStart,
   [switch]$SkipDoctor,
+  [ValidateRange(0, 3600)]
+  [int]$WaitSeconds = 180,
   [switch]$Uninstall,
   [switch]$Purge
 )
@@ -152,20 +158,100 @@ if ((Write-InstalledEvent) -eq 0) {
   Write-Host "warn  eventcreate could not write event 1; the agent's events may not appear in the Event Viewer" -ForegroundColor Yellow
 }
 
+# Uploads recorded from now on are this installation's (step 6).
+$installStartedAt = (Get-Date).ToUniversalTime()
 $serviceArgs = @('service', 'install', '-c', $ConfigFile, '--account', $Account)
 if ($NoStart) { $serviceArgs += '--no-start' }
 if ((Invoke-Agent $serviceArgs) -ne 0) { Fail 'service install failed (reason above)' 'Fix it and run this script again.' }
 
-# 5. Commissioning self-test.
-if (-not $SkipDoctor) {
+# 5. Commissioning self-test, as the service's account: a scheduled task with logon type
+# ServiceAccount runs as LocalService/NetworkService/SYSTEM with that account's own profile, HKCU
+# and environment (https://learn.microsoft.com/en-us/windows/win32/TaskSchd/principal-logontype),
+# which is what the service gets; the Administrator's HTTPS_PROXY, AWS_* variables and
+# %USERPROFILE%\.aws are not there. NSSM's AppEnvironmentExtra (see the technician guide) is
+# added to the task's command line so a proxy set for the service is seen too.
+function Invoke-DoctorAsService {
+  if (-not (Get-Command Register-ScheduledTask -ErrorAction SilentlyContinue)) { throw 'the ScheduledTasks PowerShell module is not available' }
   $ErrorActionPreference = 'Continue'
-  $doctorOutput = & $Exe doctor -c $ConfigFile 2>&1 | Out-String
-  $doctorCode = $LASTEXITCODE
-  Write-Host $doctorOutput
-  if ($doctorOutput -match 'unknown command') {
+  $who = @{ LocalService = @('NT AUTHORITY\LOCALSERVICE', 'S-1-5-19'); NetworkService = @('NT AUTHORITY\NETWORKSERVICE', 'S-1-5-20'); LocalSystem = @('NT AUTHORITY\SYSTEM', 'S-1-5-18') }[$Account]
+  $output = Join-Path $DataRoot "doctor-as-$Account.txt"
+  Set-Content -LiteralPath $output -Value '' -Encoding ASCII
+  & icacls.exe $output /grant "*$($who[1]):M" /Q | Out-Null
+  $environment = (& (Join-Path $InstallDir 'nssm.exe') get DatapipeAgent AppEnvironmentExtra 2>$null) | Where-Object { $_ -match '^[A-Za-z_][A-Za-z0-9_]*=' }
+  $setEnvironment = ($environment | ForEach-Object { "set `"$_`" && " }) -join ''
+  # cmd /c strips the outermost pair of quotes (cmd /?), leaving: set "K=V" && "exe" doctor ... > "out"
+  $command = "/d /c `"$setEnvironment`"$Exe`" doctor -c `"$ConfigFile`" > `"$output`" 2>&1`""
+  $task = "datapipe-agent-doctor-$PID"
+  Register-ScheduledTask -TaskName $task -Force -ErrorAction Stop `
+    -Action (New-ScheduledTaskAction -Execute $env:ComSpec -Argument $command) `
+    -Principal (New-ScheduledTaskPrincipal -UserId $who[0] -LogonType ServiceAccount) | Out-Null
+  try {
+    Start-ScheduledTask -TaskName $task -ErrorAction Stop
+    # LastTaskResult 0x41301 = running, 0x41303 = has not run yet (SCHED_S_TASK_RUNNING / _HAS_NOT_RUN).
+    $deadline = (Get-Date).AddSeconds(120)
+    do {
+      Start-Sleep -Seconds 1
+      $code = (Get-ScheduledTaskInfo -TaskName $task).LastTaskResult
+      $state = (Get-ScheduledTask -TaskName $task).State
+    } while (($state -eq 'Running' -or $state -eq 'Queued' -or $code -eq 0x41301 -or $code -eq 0x41303) -and (Get-Date) -lt $deadline)
+    if ($state -eq 'Running') { Stop-ScheduledTask -TaskName $task; throw 'doctor did not finish within 120 s' }
+  } finally {
+    Unregister-ScheduledTask -TaskName $task -Confirm:$false
+  }
+  $text = Get-Content -LiteralPath $output -Raw
+  Remove-Item -LiteralPath $output -Force
+  return @{ Output = $text; Code = $code }
+}
+
+if (-not $SkipDoctor) {
+  Write-Host "doctor as $Account (the service's account, not yours):"
+  try {
+    $doctor = Invoke-DoctorAsService
+  } catch {
+    # No Task Scheduler (e.g. Server Core without the ScheduledTasks module): say so and run it
+    # here, without this session's proxy and AWS variables; the result may still differ.
+    Write-Host "warn  could not run doctor as $Account ($($_.Exception.Message)); running it as you instead, without your HTTP(S)_PROXY, NO_PROXY and AWS_* variables" -ForegroundColor Yellow
+    $ErrorActionPreference = 'Continue'
+    foreach ($name in @('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE')) {
+      Remove-Item -LiteralPath "Env:$name" -ErrorAction SilentlyContinue
+    }
+    $env:USERPROFILE = @{ LocalService = "$env:SystemRoot\ServiceProfiles\LocalService"; NetworkService = "$env:SystemRoot\ServiceProfiles\NetworkService"; LocalSystem = "$env:SystemRoot\System32\config\systemprofile" }[$Account]
+    $doctor = @{ Output = (& $Exe doctor -c $ConfigFile 2>&1 | Out-String); Code = $LASTEXITCODE }
+  }
+  Write-Host $doctor.Output
+  if ($doctor.Output -match 'unknown command') {
     Write-Host "warn  this agent build has no 'doctor' command; skipped the self-test" -ForegroundColor Yellow
-  } elseif ($doctorCode -ne 0) {
+  } elseif ($doctor.Code -ne 0) {
     Write-Host 'warn  doctor reported failures (FAIL lines above); fix them. The service keeps retrying by itself.' -ForegroundColor Yellow
+  }
+}
+
+# 6. The first upload (the service runs one cycle at start). A cycle that finished without an
+# upload ends the wait early: its reason is in status and the log now.
+if (-not $NoStart -and $WaitSeconds -gt 0) {
+  Write-Host "wait  for the first upload confirmed by S3 (up to $WaitSeconds s; the service runs one cycle at start)"
+  $ErrorActionPreference = 'Continue'
+  $deadline = (Get-Date).AddSeconds($WaitSeconds)
+  $verdict = 'timeout'
+  while ((Get-Date) -lt $deadline) {
+    $status = $null
+    try { $status = (& $Exe status --json -c $ConfigFile 2>$null | Out-String) | ConvertFrom-Json } catch { $status = $null }
+    if ($status -and $status.lastUpload -and ([datetime]$status.lastUpload.at).ToUniversalTime() -ge $installStartedAt) {
+      Write-Host "ok    first upload confirmed at $($status.lastUpload.at): $($status.lastUpload.key)" -ForegroundColor Green
+      $verdict = 'ok'
+      break
+    }
+    if ($status -and $status.lastCycle -and ([datetime]$status.lastCycle.finishedAt).ToUniversalTime() -ge $installStartedAt) { $verdict = 'failed'; break }
+    Start-Sleep -Seconds 2
+  }
+  if ($verdict -ne 'ok') {
+    if ($verdict -eq 'failed') {
+      Write-Host 'warn  the first cycle finished but nothing was uploaded; the data is kept and retried. What status knows:' -ForegroundColor Yellow
+    } else {
+      Write-Host "warn  no upload confirmed within $WaitSeconds s; the service keeps trying. What status knows:" -ForegroundColor Yellow
+    }
+    Invoke-Agent @('status', '-c', $ConfigFile) | Out-Null
+    Write-Host "Look at: the 'Last error' line above, the newest log in the [logging] dir (default $DataRoot\var\logs), service-stderr.log there, and: & '$Exe' doctor -c '$ConfigFile'"
   }
 }
 

@@ -2,9 +2,10 @@
 # Installs, upgrades or removes datapipe-agent as a systemd service on Linux.
 #
 #   sudo ./install.sh [--config FILE] [--credentials FILE] [--binary FILE] [--no-start] [--skip-doctor]
+#                     [--wait-seconds N]
 #   sudo ./install.sh --uninstall [--purge]
 #   ./install.sh --root DIR ...        stage into DIR (like DESTDIR; no root needed, nothing started,
-#                                      doctor skipped unless --doctor)
+#                                      doctor and the upload wait skipped unless --doctor / --wait)
 #
 # Install / upgrade (run it again with a new binary to upgrade; it is idempotent):
 #   1. copy the binary to /usr/local/bin/datapipe-agent
@@ -14,6 +15,8 @@
 #   3. --credentials FILE: copy to /etc/datapipe-agent/credentials.ini (0600, service user)
 #   4. datapipe-agent validate, then `service install` (user, folders, unit, enable, start)
 #   5. datapipe-agent doctor, as the service user (a warning only if it is not available)
+#   6. wait up to N s (default 180; 0: do not wait) for the service's first confirmed upload (the
+#      service runs one cycle at start) and print it, or what went wrong and where to look
 # Config, credentials, the dump (undelivered files) and logs are never touched by an upgrade.
 # Uninstall keeps them too unless --purge is given.
 # Exit codes: 0 done, 1 failed, 2 bad arguments or invalid config.
@@ -33,6 +36,8 @@ config=""
 credentials=""
 start=1
 doctor=auto
+wait_upload=auto
+wait_seconds=180
 action=install
 purge=0
 
@@ -44,7 +49,7 @@ fail() {
 }
 
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 parse_args() {
@@ -57,12 +62,15 @@ parse_args() {
       --no-start) start=0; shift ;;
       --skip-doctor) doctor=0; shift ;;
       --doctor) doctor=1; shift ;;
+      --wait) wait_upload=1; shift ;;
+      --wait-seconds) wait_seconds="${2:?--wait-seconds needs a number}"; shift 2 ;;
       --uninstall) action=uninstall; shift ;;
       --purge) purge=1; shift ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; fail "unknown argument: $1" "see the usage above" 2 ;;
     esac
   done
+  [[ "$wait_seconds" =~ ^[0-9]+$ ]] || fail "--wait-seconds $wait_seconds: not a whole number of seconds" "e.g. --wait-seconds 180, or 0 not to wait" 2
   if [[ -n "$root" ]]; then
     mkdir -p "$root"
     root="$(cd "$root" && pwd)"
@@ -163,6 +171,44 @@ run_doctor() {
   fi
 }
 
+# The first cycle's outcome as `status --json` records it. The JSON is the agent's own (one
+# "lastUpload" and one "lastCycle" object, ISO times, keys without spaces), so sed can read it.
+status_field() {
+  local json=$1 field=$2
+  case "$field" in
+    upload_at) sed -n 's/.*"lastUpload":{"at":"\([^"]*\)".*/\1/p' <<<"$json" ;;
+    upload_key) sed -n 's/.*"lastUpload":{"at":"[^"]*","key":"\([^"]*\)".*/\1/p' <<<"$json" ;;
+    cycle_at) sed -n 's/.*"lastCycle":{"startedAt":"[^"]*","finishedAt":"\([^"]*\)".*/\1/p' <<<"$json" ;;
+  esac
+}
+
+# Waits (bounded) for the first upload confirmed after `since`, so the technician leaves knowing
+# data flows. A cycle that finished without uploading ends the wait early: waiting longer would
+# only hide the reason, which status and the log give now. Never fails the install (the service
+# keeps retrying by itself).
+wait_first_upload() {
+  local bin_here=$1 config_here=$2 since=$3 json at cycle_at
+  say "wait  for the first upload confirmed by S3 (up to $wait_seconds s; the service runs one cycle at start)"
+  local deadline=$((SECONDS + wait_seconds))
+  while ((SECONDS < deadline)); do
+    json="$("$bin_here" status --json -c "$config_here" 2>/dev/null | tr -d ' \n')" || json=""
+    at="$(status_field "$json" upload_at)"
+    if [[ -n "$at" && ! "$at" < "$since" ]]; then
+      say "ok    first upload confirmed at $at: $(status_field "$json" upload_key)"
+      return 0
+    fi
+    cycle_at="$(status_field "$json" cycle_at)"
+    if [[ -n "$cycle_at" && ! "$cycle_at" < "$since" ]]; then
+      say "warn  the first cycle finished but nothing was uploaded; the data is kept and retried. What status knows:"
+      break
+    fi
+    sleep 2
+  done
+  if ((SECONDS >= deadline)); then say "warn  no upload confirmed within $wait_seconds s; the service keeps trying. What status knows:"; fi
+  "$bin_here" status -c "$config_here" || true
+  say "Look at: the 'Last error' line above, the newest log in $LOG_DIR (the [logging] dir), and: datapipe-agent doctor -c $CONFIG_DIR/config.ini"
+}
+
 do_install() {
   require_root "$@"
   find_binary
@@ -178,6 +224,8 @@ do_install() {
     return 0
   fi
   run_validate "$bin_here" "$config_here"
+  local since
+  since="$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
   local -a service_args=(service install -c "$config_here" --bin "$bin_here")
   if [[ -n "$root" ]]; then service_args+=(--root "$root"); fi
   if [[ $start -eq 0 ]]; then service_args+=(--no-start); fi
@@ -187,6 +235,9 @@ do_install() {
     say "note  staging root: doctor skipped; on the target run: datapipe-agent doctor -c $CONFIG_DIR/config.ini"
   elif [[ $doctor != 0 ]]; then
     run_doctor "$bin_here" "$config_here"
+  fi
+  if [[ $start -eq 1 && $wait_seconds -gt 0 && ( $wait_upload == 1 || ( $wait_upload == auto && -z "$root" ) ) ]]; then
+    wait_first_upload "$bin_here" "$config_here" "$since"
   fi
   say ""
   say "Installed. Logs: $LOG_DIR/agent-YYYY-MM-DD.log (the [logging] dir of the config) and: journalctl -u datapipe-agent"

@@ -81,8 +81,9 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
     example('datapipe-agent status -c config.ini', 'datapipe-agent status -c config.ini --json > status.json'),
     async (options: { config: string; json?: boolean }) => {
       const config = await loadConfigOrReport(options.config);
-      if (!config) return ExitCode.invalidConfig;
-      return (await import('./commands/status.ts')).runStatus(config, { json: options.json === true });
+      const status = await import('./commands/status.ts');
+      if (!config) return status.runStatusWithInvalidConfig(options.config, { json: options.json === true });
+      return status.runStatus(config, { json: options.json === true });
     },
   ).option('--json', 'machine-readable output');
 

@@ -68,6 +68,12 @@ export const callBudget = z.enum(['free', 'none'], {
 
 /** The proxy URL may carry user:password; messages show it only with the password masked. */
 export const proxyUrl = checkedText((value) => {
+  // direct, system and pac+... are resolved at start-up by agent/net/proxy-setting.ts.
+  if (/^(direct|system)$/i.test(value.trim())) return null;
+  if (/^pac\+/i.test(value.trim())) {
+    const pac = URL.parse(value.trim().slice(4));
+    return pac && ['http:', 'https:', 'file:'].includes(pac.protocol) && (pac.protocol === 'file:' || pac.hostname) ? null : `is not a PAC file location; expected pac+http://host/proxy.pac, pac+https://... or pac+file:///path/proxy.pac`;
+  }
   const url = URL.parse(value);
   const expected = 'expected http://host:port or http://user:password@host:port';
   // Without '://', `host:8080` or `user:password@host:8080` would parse as a scheme; say so, never echo.

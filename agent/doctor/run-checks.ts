@@ -5,7 +5,7 @@
 // machine is the S3 canary object.
 import type { AgentConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
-import { createUndiciDispatcher } from '../net/index.ts';
+import { createUndiciDispatcher, expandProxySetting } from '../net/index.ts';
 import { LINUX } from '../service/layout.ts';
 import type { ServiceStatus } from '../service/types.ts';
 import { s3EndpointUrl } from '../jobs/runtime.ts';
@@ -18,7 +18,7 @@ import { checkOpenMeteoCall, checkS3Canary } from './remote-checks.ts';
 import { checkOpenMeteoBudget } from './budget-check.ts';
 import { checkRolesAnywhere } from './roles-anywhere-check.ts';
 import { checkService } from './service-check.ts';
-import { skip, type CheckResult, type CheckStatus, type DoctorReport } from './types.ts';
+import { pass, skip, warn, type CheckResult, type CheckStatus, type DoctorReport } from './types.ts';
 import { escapeControl } from '../log/control-chars.ts';
 
 export interface DoctorOptions {
@@ -63,9 +63,18 @@ async function checksWithConfig(config: AgentConfig, options: DoctorOptions, now
   const { openMeteo, s3 } = endpointsOf(config);
   const timeout = options.probeTimeoutMs ?? 10_000;
   const probes: ProbeResult[] = [];
-  for (const endpoint of [openMeteo, s3]) {
-    checks.push(await checkProxy(endpoint, config.network), await checkDns(endpoint, config.network));
-    const probe = await probeEndpoint(endpoint.url, config.network, timeout);
+  // proxy = system / pac+...: the same per-target decision the service makes at start-up.
+  const expanded = await expandProxySetting(config.network, [openMeteo.url, s3.url]);
+  const [openMeteoNetwork, s3Network] = expanded.networks as [AgentConfig['network'], AgentConfig['network']];
+  if (expanded.source) {
+    checks.push(expanded.warnings.length > 0
+      ? warn('network.proxy', 'Proxy setting', expanded.warnings.join(' '), 'Fix the setting named above, or set [network] proxy = http://host:port.')
+      : pass('network.proxy', 'Proxy setting', `${expanded.source}: read; the lines below show what it chose per endpoint`));
+  }
+  for (const [index, endpoint] of [openMeteo, s3].entries()) {
+    const network = index === 0 ? openMeteoNetwork : s3Network;
+    checks.push(await checkProxy(endpoint, network), await checkDns(endpoint, network));
+    const probe = await probeEndpoint(endpoint.url, network, timeout);
     probes.push(probe);
     checks.push(checkReachable(endpoint, probe));
   }
@@ -75,7 +84,7 @@ async function checksWithConfig(config: AgentConfig, options: DoctorOptions, now
   if (!openMeteoProbe?.reachable || networkBroken) {
     checks.push(skip('open-meteo.call', 'Open-Meteo: one real request', 'not tried: Open-Meteo is not reachable (see above)'));
   } else {
-    const dispatcher = await createUndiciDispatcher(config.network, config.openMeteo.url);
+    const dispatcher = await createUndiciDispatcher(openMeteoNetwork, config.openMeteo.url);
     try {
       checks.push(await checkOpenMeteoCall(config, dispatcher, SILENT));
     } finally {
@@ -86,7 +95,7 @@ async function checksWithConfig(config: AgentConfig, options: DoctorOptions, now
     const why = credentials.usable ? 'S3 is not reachable (see above)' : 'the S3 credentials are unusable (see above)';
     checks.push(skip('s3.canary', 'S3: canary upload (PutObject)', `not tried: ${why}`));
   } else {
-    checks.push(await checkS3Canary(config, credentials.credentials, s3.url, SILENT, now()));
+    checks.push(await checkS3Canary({ ...config, network: s3Network }, credentials.credentials, s3.url, SILENT, now()));
   }
   if ('requestHandler' in credentials) credentials.requestHandler?.destroy();
   checks.push(checkClock(readingsFrom(probes)));

@@ -35,6 +35,8 @@ export interface CycleResult {
   fileName?: string;
   delivery: 'uploaded' | 'dumped' | 'none';
   reason?: string;
+  /** Observations newer than the last ones written (unchanged values are not written again). */
+  newObservations?: number;
 }
 
 const MEGABYTE = 1024 * 1024;
@@ -75,6 +77,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
     locationsFailed: outcomes.length - locationsOk,
     fileName: name,
     delivery: delivery.ok ? 'uploaded' : 'dumped',
+    newObservations: records.filter((record) => record.record_type === 'observation').length,
   };
   await recordCycle(deps, result, startedAt, now(), outcomes, delivery.ok ? delivery.key : undefined);
   if (!delivery.ok) {

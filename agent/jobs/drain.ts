@@ -204,8 +204,10 @@ function logPack(
   const fields = { key: delivery.key, files: files.length, records: unit.manifest.records, bytes: unit.manifest.bytes, first: files[0]?.name, last: files.at(-1)?.name };
   if (unit.kind === 'resume') {
     logger.info(delivery.uploaded
-      ? 'A pack interrupted by a restart was sent again (same bytes, same key) and its files deleted.'
-      : 'A pack interrupted by a restart was already in S3; its remaining files were deleted.', fields);
+      // A manifest outlives any pass that did not finish its pack: a failed upload (an outage) as
+      // much as a stop or crash; the message must be true for both.
+      ? 'A pack left unfinished by an earlier retry pass (its upload failed, or the agent stopped) was sent again (same bytes, same key) and its files deleted.'
+      : 'A pack left unfinished by an earlier retry pass was already in S3; its remaining files were deleted.', fields);
   } else {
     logger.debug('Dump files packed and uploaded.', fields);
   }

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/types.ts';
 import { createLogger, type AgentLogger } from '../log/logger.ts';
-import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, resolveProxy } from '../net/index.ts';
+import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, expandProxySetting, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
 import { createRolesAnywhereCredentials, describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
@@ -35,12 +35,16 @@ export function s3EndpointUrl(config: AgentConfig): string {
 export async function createRuntime(config: AgentConfig, options: { console: boolean }): Promise<Runtime> {
   const logger = createLogger({ dir: config.logging.dir, level: config.logging.level, keepDays: config.logging.keepDays, console: options.console });
   const s3Url = s3EndpointUrl(config);
-  const dispatcher = await createUndiciDispatcher(config.network, config.openMeteo.url);
-  const requestHandler = await createNodeHttpHandler(config.network, s3Url, { requestTimeoutMs: 60_000, connectionTimeoutMs: 10_000 });
-  const s3Proxy = describeProxy(resolveProxy(s3Url, config.network));
+  // proxy = system / pac+...: one decision per target, made here for both clients.
+  const expanded = await expandProxySetting(config.network, [config.openMeteo.url, s3Url]);
+  const [openMeteoNetwork, s3Network] = expanded.networks as [AgentConfig['network'], AgentConfig['network']];
+  for (const warning of expanded.warnings) logger.child('network').warn('The proxy setting could not be applied; connecting directly.', { detail: warning });
+  const dispatcher = await createUndiciDispatcher(openMeteoNetwork, config.openMeteo.url);
+  const requestHandler = await createNodeHttpHandler(s3Network, s3Url, { requestTimeoutMs: 60_000, connectionTimeoutMs: 10_000 });
   logger.child('network').debug('Network settings.', {
-    open_meteo_proxy: describeProxy(resolveProxy(config.openMeteo.url, config.network)),
-    s3_proxy: s3Proxy,
+    proxy_setting: expanded.source,
+    open_meteo_proxy: describeProxy(resolveProxy(config.openMeteo.url, openMeteoNetwork)),
+    s3_proxy: describeProxy(resolveProxy(s3Url, s3Network)),
     ca_file: config.network.caFile,
   });
 
@@ -62,6 +66,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   await spool.prepare();
   const store = createStatusStore(config.storage.dir, AGENT_VERSION);
   const source = createOpenMeteoSource({ config: config.openMeteo, logger: logger.child('open-meteo'), dispatcher, stateDir: join(config.storage.dir, 'state') });
+  const s3Proxy = describeProxy(resolveProxy(s3Url, s3Network));
   const sink = createS3Sink({ config: config.s3, logger: logger.child('s3'), requestHandler, proxy: s3Proxy, ...(credentials ? { credentials } : {}), ...(credentialsSource ? { credentialsSource } : {}) });
   const identity = agentIdentity();
 

@@ -18,8 +18,11 @@ export interface ScheduledJob {
 }
 
 export interface RunningSchedules {
-  /** Runs a job now (no jitter), unless it is already running: the same no-overlap rule as ticks. */
-  runNow(name: string): void;
+  /**
+   * Runs a job now, after up to `jitterSeconds` (default none), unless it is already running: the
+   * same no-overlap rule as ticks. Resolves when that run (or the one already busy) has finished.
+   */
+  runNow(name: string, options?: { jitterSeconds?: number }): Promise<void>;
   /** Resolves when every job that is running has finished or given up after abort. */
   stop(): Promise<void>;
 }
@@ -61,14 +64,15 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
   const running = new Map<string, Promise<void>>();
   const tasks: ScheduledTask[] = [];
 
-  const tick = (job: ScheduledJob, jitter: boolean): void => {
-    if (signal.aborted) return;
-    if (running.has(job.name)) {
+  const tick = (job: ScheduledJob, jitterSeconds: number): Promise<void> => {
+    if (signal.aborted) return Promise.resolve();
+    const busy = running.get(job.name);
+    if (busy) {
       logger.debug('Previous run still busy; this tick is skipped.', { job: job.name });
-      return;
+      return busy;
     }
     const run = (async () => {
-      if (jitter) await sleep(Math.random() * job.jitterSeconds * 1000, signal);
+      if (jitterSeconds > 0) await sleep(Math.random() * jitterSeconds * 1000, signal);
       if (signal.aborted) return;
       try {
         await job.run(signal);
@@ -82,10 +86,11 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
       }
     })().finally(() => running.delete(job.name));
     running.set(job.name, run);
+    return run;
   };
 
   const scheduleAll = (): void => {
-    for (const job of jobs) tasks.push(cron.schedule(job.schedule, () => tick(job, true), { name: job.name, noOverlap: false }));
+    for (const job of jobs) tasks.push(cron.schedule(job.schedule, () => void tick(job, job.jitterSeconds), { name: job.name, noOverlap: false }));
   };
   scheduleAll();
   const clockWatch = watchClockJumps(async (jumpSeconds) => {
@@ -95,10 +100,10 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
   });
 
   return {
-    runNow(name) {
+    runNow(name, options) {
       const job = jobs.find((candidate) => candidate.name === name);
       if (!job) throw new Error(`no scheduled job named ${name}`);
-      tick(job, false);
+      return tick(job, options?.jitterSeconds ?? 0);
     },
     async stop() {
       clearInterval(clockWatch);

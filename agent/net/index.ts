@@ -7,3 +7,5 @@ export { createUndiciDispatcher } from './undici-dispatcher.ts';
 export { describeProxy, prepareProxy, proxyUrlProblem, resolveProxy, type PreparedProxy } from './proxy.ts';
 export { loadTrustedCertificates, readCaFile } from './ca-file.ts';
 export { isExemptFromProxy } from './no-proxy.ts';
+export { expandProxySetting, isIndirectProxySetting, type ExpandedNetwork } from './proxy-setting.ts';
+export { parseNetshWinHttpProxy, winHttpProxyFor, type WinHttpProxy } from './winhttp-proxy.ts';

@@ -4,7 +4,9 @@
 // Precedence for a target URL:
 //   1. NO_PROXY / no_proxy (environment) exempts the host: direct connection, whatever else is set
 //      (see no-proxy.ts for the matching rules).
-//   2. network.proxy from config.ini, for http and https targets alike.
+//   2. network.proxy from config.ini, for http and https targets alike; `direct` means no proxy.
+//      `system` and `pac+...` are indirect: proxy-setting.ts turns them into a URL or `direct`
+//      per target before the clients are built.
 //   3. https targets: https_proxy, then HTTPS_PROXY; http targets: http_proxy, then HTTP_PROXY
 //      (curl's rules: an https target never falls back to HTTP_PROXY). Empty values count as unset.
 //   4. Otherwise direct.
@@ -16,6 +18,10 @@ import { ConfigError } from '../errors.ts';
 import { registerSecret } from '../log/redact.ts';
 import type { NetworkConfig } from '../config/types.ts';
 import { isExemptFromProxy } from './no-proxy.ts';
+
+/** What an HTTP 407 from the proxy means, on the Open-Meteo and the S3 path alike. */
+export const PROXY_AUTH_HINT =
+  'The proxy wants credentials: put them in network.proxy (http://user:password@host:port). A proxy that accepts only Windows logins (NTLM/Kerberos) is not supported: ask IT for a proxy account with Basic authentication, or to let this server through without a login (IP allow-list).';
 
 /** A proxy ready to hand to a client: the URL without credentials plus the header they become. */
 export interface PreparedProxy {
@@ -45,7 +51,8 @@ export function resolveProxy(targetUrl: string, network: NetworkConfig, env: Nod
 export function prepareProxy(targetUrl: string, network: NetworkConfig, env: NodeJS.ProcessEnv = process.env): PreparedProxy | undefined {
   const choice = chooseProxy(targetUrl, network, env);
   if (!choice) return undefined;
-  const problem = proxyUrlProblem(choice.url);
+  const indirect = /^(system$|pac\+)/i.test(choice.url);
+  const problem = indirect ? 'is an indirect setting (system or pac+...) that was not resolved for this connection (a bug: please report it)' : proxyUrlProblem(choice.url);
   if (problem !== undefined) {
     const file = choice.setting === 'network.proxy' ? 'config.ini' : 'environment';
     throw new ConfigError([{ severity: 'error', file, where: choice.setting, message: problem }]);
@@ -61,7 +68,10 @@ export function prepareProxy(targetUrl: string, network: NetworkConfig, env: Nod
 
 /** For logs/status: the proxy URL without user:password (`direct` when there is no proxy). */
 export function describeProxy(proxyUrl: string | undefined): string {
-  if (proxyUrl === undefined || proxyUrl.trim() === '') return 'direct';
+  if (proxyUrl === undefined || proxyUrl.trim() === '' || proxyUrl.trim().toLowerCase() === 'direct') return 'direct';
+  if (proxyUrl.trim().toLowerCase() === 'system') return 'system (the WinHTTP proxy)';
+  const pac = /^pac\+/i.test(proxyUrl.trim()) ? URL.parse(proxyUrl.trim().slice(4)) : undefined;
+  if (pac) return `PAC file ${pac.protocol === 'file:' ? pac.pathname : `${pac.protocol}//${pac.host}${pac.pathname}`}`;
   let url: URL;
   try {
     url = new URL(withScheme(proxyUrl));
@@ -98,6 +108,9 @@ function chooseProxy(targetUrl: string, network: NetworkConfig, env: NodeJS.Proc
   const noProxy = readEnv(env, 'no_proxy');
   if (isExemptFromProxy(target.hostname, target.port, noProxy?.value)) return undefined;
   const configured = network.proxy?.trim();
+  if (configured?.toLowerCase() === 'direct') return undefined;
+  // Not expanded (proxy-setting.ts): reported as it is; prepareProxy refuses it.
+  if (configured && (configured.toLowerCase() === 'system' || /^pac\+/i.test(configured))) return { url: configured, setting: 'network.proxy' };
   if (configured) return { url: withScheme(configured), setting: 'network.proxy' };
   const fromEnv = readEnv(env, target.https ? 'https_proxy' : 'http_proxy');
   return fromEnv ? { url: withScheme(fromEnv.value), setting: fromEnv.name } : undefined;

@@ -16,6 +16,8 @@ import { runCommand } from './runner.ts';
 import { ServiceError } from './service-error.ts';
 import type { ServiceStatus } from './types.ts';
 import { installWindowsService, startWindowsService, stopWindowsService, uninstallWindowsService } from './windows/install.ts';
+import { locateNssm } from './windows/nssm-locate.ts';
+import { linuxSetHint, setWindowsServiceSetting } from './windows/service-set.ts';
 import { queryWindowsStatus } from './windows/status.ts';
 
 export type { ServiceStatus } from './types.ts';
@@ -90,6 +92,13 @@ export async function stopService(report: Report): Promise<void> {
   await requireSystemd('stop the service');
   await systemctl(['stop', UNIT]);
   report(`ok    ${UNIT} stopped`);
+}
+
+/** `service set`: one NSSM setting of the Windows service, then a restart so it takes effect. */
+export async function setServiceSetting(setting: string, values: string[], report: Report): Promise<void> {
+  if (process.platform !== 'win32') throw linuxSetHint();
+  report(await setWindowsServiceSetting(await locateNssm(), setting, values, runCommand));
+  await startWindowsService(runCommand, report, true);
 }
 
 async function loadQuietly(file: string): Promise<AgentConfig | undefined> {

@@ -25,16 +25,26 @@ export interface StatusReport {
   dump: { files: number; bytes: number; oldestAt: string | null; unrecognised: string[]; filesWithFailures: number };
   /** What the agent set aside instead of sending (agent/spool/quarantine.ts); never deleted. */
   quarantine: { folder: string; entries: { name: string; code: string | null; at: string | null; message: string | null }[] };
-  lastError: AgentState['lastError'] | null;
-  /** The free Open-Meteo API's calls used now, by the agent's ledger; null when not counted. */
-  openMeteoBudget: BudgetUse | null;
+  /** `resolved` when a later success of the same component shows the error is over. */
+  lastError: (NonNullable<AgentState['lastError']> & { resolved?: { at: string; by: string } }) | null;
+  /** The free Open-Meteo API's calls used now, by the agent's ledger; null when not counted;
+   *  absent when the config could not be read (so the budget is not known). */
+  openMeteoBudget?: BudgetUse | null;
   /** Locations Open-Meteo has no data for, left out until their retry time. */
   openMeteoNoData: Record<string, NoDataEntry>;
   /** IAM Roles Anywhere sites only: the site certificate and its expiry. */
   certificate?: CertificateStatus;
 }
 
-export async function buildStatusReport(config: AgentConfig): Promise<StatusReport> {
+/** What the report needs from the config; a broken config yields only these (see status.ts). */
+/** What status needs of the config; a broken config gives only the part the state folder needs. */
+export type StatusInput = Pick<AgentConfig, 'file'> & Partial<Pick<AgentConfig, 'openMeteo' | 'rolesAnywhere'>> & {
+  storage: Pick<AgentConfig['storage'], 'dir'>;
+  customer: Pick<AgentConfig['customer'], 'id'>;
+  locations: Pick<AgentConfig['locations'][number], 'id' | 'name'>[];
+};
+
+export async function buildStatusReport(config: StatusInput): Promise<StatusReport> {
   const state = await createStatusStore(config.storage.dir, AGENT_VERSION).read();
   const spool = createSpool(config.storage.dir);
   const usage = await spool.dumpUsage();
@@ -70,11 +80,34 @@ export async function buildStatusReport(config: AgentConfig): Promise<StatusRepo
       folder: spool.quarantine.dir,
       entries: quarantined.map((entry) => ({ name: entry.name, code: entry.reason?.code ?? null, at: entry.reason?.at ?? null, message: entry.reason?.message ?? null })),
     },
-    lastError: state.lastError ?? null,
-    openMeteoBudget: config.openMeteo.callBudget === 'free' ? useOf(await readBudgetFile(join(config.storage.dir, 'state'), new Date()), FREE_LIMITS) : null,
+    lastError: state.lastError ? { ...state.lastError, ...resolutionOf(state) } : null,
+    ...(config.openMeteo ? { openMeteoBudget: config.openMeteo.callBudget === 'free' ? useOf(await readBudgetFile(join(config.storage.dir, 'state'), new Date()), FREE_LIMITS) : null } : {}),
     openMeteoNoData: await readNoDataFile(join(config.storage.dir, 'state')),
     ...(config.rolesAnywhere ? { certificate: await describeCertificate(config.rolesAnywhere, config.file, new Date()) } : {}),
   };
+}
+
+/**
+ * Whether the last error is over: a success of the same component after it. Stored state is not
+ * rewritten (the record stays for support); the report says when and by what it was resolved.
+ */
+function resolutionOf(state: AgentState): { resolved: { at: string; by: string } } | Record<string, never> {
+  const error = state.lastError;
+  if (!error) return {};
+  const after = (iso: string | undefined): iso is string => iso !== undefined && iso > error.at;
+  const cycle = state.lastCycle;
+  if (error.component === 's3') {
+    if (after(state.lastUpload?.at)) return { resolved: { at: state.lastUpload.at, by: `the upload of ${state.lastUpload.key}` } };
+    const drain = state.lastDrain;
+    if (drain && after(drain.at) && drain.uploaded > 0 && drain.failed === 0) return { resolved: { at: drain.at, by: `a retry pass that uploaded ${drain.uploaded} file(s)` } };
+  }
+  if (error.component === 'open-meteo' && cycle && after(cycle.finishedAt) && cycle.outcome === 'ok') {
+    return { resolved: { at: cycle.finishedAt, by: `a cycle with all ${cycle.locationsOk} location(s) ok` } };
+  }
+  if (error.component === 'collect' && cycle && after(cycle.finishedAt) && cycle.outcome !== 'skipped') {
+    return { resolved: { at: cycle.finishedAt, by: 'a cycle that ran again' } };
+  }
+  return {};
 }
 
 function age(iso: string | null | undefined, now: Date): string {
@@ -113,9 +146,13 @@ export function formatStatusReport(report: StatusReport): string {
     if (quarantine.length > 10) lines.push(`  ... and ${quarantine.length - 10} more`);
   }
   const error = report.lastError;
-  lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${v(error.component)} ${v(error.errorClass)}: ${v(error.message)}${error.hint ? `\n              Fix: ${v(error.hint)}` : ''}` : 'none'}`);
+  if (error?.resolved) {
+    lines.push(`Last error:   resolved ${age(error.resolved.at, now)} by ${v(error.resolved.by)}; it was ${age(error.at, now)}: ${v(error.component)} ${v(error.errorClass)}: ${v(error.message)}`);
+  } else {
+    lines.push(`Last error:   ${error ? `${age(error.at, now)}: ${v(error.component)} ${v(error.errorClass)}: ${v(error.message)}${error.hint ? `\n              Fix: ${v(error.hint)}` : ''}` : 'none'}`);
+  }
   const budget = report.openMeteoBudget;
-  lines.push(`Open-Meteo:   ${budget ? `free API calls used: ${budget.minute} of ${budget.limits.minute} in the last minute, ${budget.hour} of ${budget.limits.hour} this hour, ${budget.day} of ${budget.limits.day} today (UTC)` : 'no per-address call budget (call_budget = none)'}`);
+  if (budget !== undefined) lines.push(`Open-Meteo:   ${budget ? `free API calls used: ${budget.minute} of ${budget.limits.minute} in the last minute, ${budget.hour} of ${budget.limits.hour} this hour, ${budget.day} of ${budget.limits.day} today (UTC)` : 'no per-address call budget (call_budget = none)'}`);
   for (const [id, entry] of Object.entries(report.openMeteoNoData)) {
     lines.push(`              no data for location ${v(id)} since ${entry.since}; asked again after ${entry.retryAt}`);
   }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'ini';
 import { validateConfigFile } from '../config/load.ts';
+import { maskKeyId } from '../doctor/local-checks.ts';
 import type { AgentConfig } from '../config/types.ts';
 import { formatConfigProblem } from '../errors.ts';
 import type { ServiceStatus } from '../service/types.ts';
@@ -38,7 +39,11 @@ export async function buildBundleEntries(configFile: string, options: BundleOpti
   const { config, problems } = await validateConfigFile(configFile);
   const rawConfig = await readFile(configFile, 'utf8').catch((error: NodeJS.ErrnoException) => `(cannot read ${configFile}: ${error.code ?? String(error)})`);
   const credentials = config?.s3.credentialsFile ? await readCredentialsKeys(config.s3.credentialsFile) : undefined;
-  const scrub = createScrubber(knownSecrets(config, credentials?.values ?? []));
+  const scrubSecrets = createScrubber(knownSecrets(config, credentials?.values ?? []));
+  // The access key id shows as the fingerprint doctor prints (AKIA…0001), wherever it appears,
+  // so support can tell which key is in use without the bundle holding the whole id.
+  const keyId = credentials?.accessKeyId;
+  const scrub = (text: string): string => scrubSecrets(keyId && keyId.length > 8 ? text.split(keyId).join(maskKeyId(keyId)) : text);
 
   const sections: Section[] = [
     { name: 'config/config.ini', about: 'the config file as written, secret values masked', content: maskIniText(rawConfig) },
@@ -87,6 +92,7 @@ function effectiveConfig(config: AgentConfig): unknown {
 interface CredentialsKeys {
   summary: Record<string, unknown>;
   values: string[];
+  accessKeyId?: string;
 }
 
 /** Key names per section of the credentials file; the values are returned only to be masked. */
@@ -114,7 +120,19 @@ async function readCredentialsKeys(file: string): Promise<CredentialsKeys> {
     const value = /=\s*(.+?)\s*$/.exec(line)?.[1];
     if (value) values.push(value, value.replace(/^["']|["']$/g, ''));
   }
-  return { summary: { file, keys }, values };
+  const accessKeyId = findAccessKeyId(parsed);
+  return { summary: { file, keys, ...(accessKeyId ? { accessKeyId: maskKeyId(accessKeyId) } : {}) }, values, ...(accessKeyId ? { accessKeyId } : {}) };
+}
+
+/** aws_access_key_id at the top of the file or in its first section that has one. */
+function findAccessKeyId(parsed: Record<string, unknown>): string | undefined {
+  const top = parsed['aws_access_key_id'];
+  if (typeof top === 'string') return top.trim();
+  for (const value of Object.values(parsed)) {
+    const inner = value && typeof value === 'object' ? (value as Record<string, unknown>)['aws_access_key_id'] : undefined;
+    if (typeof inner === 'string') return inner.trim();
+  }
+  return undefined;
 }
 
 function knownSecrets(config: AgentConfig | undefined, credentialValues: string[]): string[] {

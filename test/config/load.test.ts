@@ -103,6 +103,7 @@ const badCases: BadCase[] = [
   { name: 'ca file damaged', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }, where: 'network.ca_file', line: 19, fragment: 'has certificate 1 which cannot be read' },
   { name: 'socks proxy', edits: { 18: '[network]\nproxy = socks5://proxy.example:1080' }, where: 'network.proxy', line: 19, fragment: "'socks5://proxy.example:1080' is not an http:// or https:// proxy" },
   { name: 'proxy without scheme', edits: { 18: '[network]\nproxy = proxy.corp:8080' }, where: 'network.proxy', line: 19, fragment: 'is http:// missing in front?' },
+  { name: 'PAC file on ftp', edits: { 18: '[network]\nproxy = pac+ftp://files.corp/proxy.pac' }, where: 'network.proxy', line: 19, fragment: 'is not a PAC file location; expected pac+http://host/proxy.pac' },
   { name: 'storage dir under a file', edits: { 14: 'dir = ./blocker/var' }, files: { blocker: 'x' }, where: 'storage.dir', line: 14, fragment: 'blocker is a file, not a folder' },
   { name: 'storage dir is a file', edits: { 14: 'dir = ./blocker' }, files: { blocker: 'x' }, where: 'storage.dir', line: 14, fragment: 'blocker is a file, not a folder' },
   { name: 'log dir inside spool', edits: { 17: 'level = info\ndir = ./var/temp/logs' }, where: 'logging.dir', line: 18, fragment: "inside the agent's data folder" },
@@ -177,6 +178,9 @@ describe('validateConfigFile: valid variants', () => {
     { name: 'custom variables keep their order', edits: { 8: 'variables = is_day, precipitation , temperature_2m' }, check: { openMeteo: { variables: ['is_day', 'precipitation', 'temperature_2m'] } } },
     { name: 'other numbers in range', edits: { 8: 'timeout_seconds = 300', 15: 'max_dump_mb = 1', 17: 'level = debug\nkeep_days = 3650' }, check: { openMeteo: { timeoutSeconds: 300 }, storage: { maxDumpMb: 1 }, logging: { level: 'debug', keepDays: 3650 } } },
     { name: 'proxy with credentials', edits: { 18: '[network]\nproxy = http://svc:pa55word@proxy.corp:8080' }, check: { network: { proxy: 'http://svc:pa55word@proxy.corp:8080' } } },
+    { name: 'proxy = system (WinHTTP)', edits: { 18: '[network]\nproxy = system' }, check: { network: { proxy: 'system' } } },
+    { name: 'proxy = direct', edits: { 18: '[network]\nproxy = direct' }, check: { network: { proxy: 'direct' } } },
+    { name: 'proxy = a PAC file', edits: { 18: '[network]\nproxy = pac+http://wpad.corp.example/proxy.pac' }, check: { network: { proxy: 'pac+http://wpad.corp.example/proxy.pac' } } },
   ])('$name', async ({ edits, check }) => {
     const { config, problems } = await validate(editedConfig(edits));
     expect(problems).toEqual([]);

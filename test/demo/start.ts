@@ -6,6 +6,9 @@
 // storage/logs under .demo/), then runs the real agent as a child process: `validate`, `once`,
 // and `run` until Ctrl+C. Live mode polls the real Open-Meteo API; --offline uses the bundled
 // Open-Meteo stand-in instead. On exit it lists what arrived in the bucket.
+// When the first live cycle cannot reach Open-Meteo (no internet, a proxy), it says so plainly and
+// names `npm run start:offline`, instead of leaving a newcomer with ENOTFOUND lines every minute.
+// DATAPIPE_DEMO_DIR and DATAPIPE_DEMO_OPEN_METEO_URL override the folder and the live URL (tests).
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +18,7 @@ import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const demoDir = join(root, '.demo');
+const demoDir = process.env.DATAPIPE_DEMO_DIR ?? join(root, '.demo');
 const offline = process.argv.includes('--offline');
 
 function runAgent(args: string[]): Promise<number> {
@@ -50,18 +53,41 @@ async function writeDemoConfig(s3Endpoint: string, credentials: { accessKeyId: s
   return { file, bucket: String(example.s3.bucket) };
 }
 
+async function readDemoState(): Promise<{ lastError?: { component: string; errorClass: string; message: string } } | undefined> {
+  try {
+    return JSON.parse(await readFile(join(demoDir, 'var', 'state', 'status.json'), 'utf8')) as { lastError?: { component: string; errorClass: string; message: string } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The plain words for "this machine cannot reach the live API", or undefined for other failures. */
+export function offlineHint(state: { lastError?: { component: string; errorClass: string; message: string } } | undefined): string | undefined {
+  const error = state?.lastError;
+  if (error?.component !== 'open-meteo' || (error.errorClass !== 'network' && error.errorClass !== 'timeout')) return undefined;
+  return [
+    `The live Open-Meteo API cannot be reached from this machine (${error.errorClass}: ${error.message}).`,
+    'The agent keeps trying every minute, but without internet access (or behind a proxy: set [network] proxy) it will not succeed.',
+    'Run the same demo without internet instead: npm run start:offline   (Ctrl+C stops this one).',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const exampleS3 = ini.parse(await readFile(join(root, 'config.example.ini'), 'utf8')).s3 ?? {};
   const s3 = await startS3Server({ buckets: [String(exampleS3.bucket)], region: String(exampleS3.region) });
   const stub = offline ? await startOpenMeteoStub() : undefined;
-  const { file, bucket } = await writeDemoConfig(s3.endpoint, s3.credentials, stub?.url);
+  const { file, bucket } = await writeDemoConfig(s3.endpoint, s3.credentials, stub?.url ?? process.env.DATAPIPE_DEMO_OPEN_METEO_URL);
   console.log(`\nLocal S3-compatible store: ${s3.endpoint} (bucket ${bucket})`);
   console.log(`Open-Meteo: ${stub ? `${stub.url} (offline stand-in)` : 'the live API (use npm run start:offline without internet)'}`);
   console.log(`Config: ${file}\nData and logs: ${join(demoDir, 'var')}\n`);
   try {
     if ((await runAgent(['validate', '-c', file])) !== 0) return;
     console.log('\n$ datapipe-agent once   (one cycle now)');
-    await runAgent(['once', '-c', file, '--console']);
+    const onceCode = await runAgent(['once', '-c', file, '--console']);
+    if (onceCode !== 0 && !offline) {
+      const hint = offlineHint(await readDemoState());
+      if (hint) console.log(`\n${hint}`);
+    }
     console.log('\n$ datapipe-agent run    (every minute; Ctrl+C to stop)');
     await runAgent(['run', '-c', file, '--console']);
   } finally {
@@ -73,4 +99,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -2,7 +2,7 @@
 // @peculiar/x509 on node:crypto's WebCrypto: it signs the CSRs `enroll` writes (as the company's
 // CA would) and issues ready-made site certificates for the negative cases.
 import { generateKeyPairSync, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import '../../agent/sinks/s3/roles-anywhere/reflect-metadata.ts';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 type Provider = Parameters<typeof x509.X509CertificateGenerator.create>[1];

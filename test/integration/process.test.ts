@@ -111,4 +111,26 @@ describe('the agent as a service process', () => {
     const status = JSON.parse(await readFile(join(site.storageDir, 'state', 'status.json'), 'utf8'));
     expect(status.lastDrain.remaining).toBe(0);
   });
+
+  it('uploads its first cycle within seconds of a start, after the start-up drain, though the next slot is an hour away', async () => {
+    const site = await createSite({ dir: await tempDir(), s3, openMeteo, schedule: '0 * * * *', retrySchedule: '0 * * * *' });
+    // An earlier outage left one cycle in the dump: the start drains it before collecting.
+    await s3.setDown(true);
+    expect((await runCli(['once', '-c', site.configFile])).code).not.toBe(ExitCode.ok);
+    expect(await listSpool(site, 'dump')).toHaveLength(1);
+    await s3.setDown(false);
+    const startedAt = Date.now();
+    const child = startRun(site);
+    await waitFor(async () => (await s3.listObjects(BUCKET)).length >= 2, 20_000, 'the dumped file and a first cycle uploaded');
+    expect(Date.now() - startedAt).toBeLessThan(20_000);
+    const status = JSON.parse((await runCli(['status', '-c', site.configFile, '--json'])).stdout);
+    expect(status.lastCycle).toMatchObject({ outcome: 'ok', delivery: 'uploaded' });
+    expect(new Date(status.lastUpload.at).getTime()).toBeGreaterThanOrEqual(startedAt);
+    child.kill('SIGTERM');
+    expect((await exited(child)).code).toBe(0);
+    const logs = await readLogs(site);
+    const drained = logs.indexOf('Dump retry pass finished. uploaded=1');
+    expect(drained).toBeGreaterThan(-1);
+    expect(logs.indexOf('Cycle finished.', drained)).toBeGreaterThan(drained);
+  });
 });

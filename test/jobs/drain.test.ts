@@ -220,7 +220,12 @@ describe('dump retry pass', () => {
       expect(manifests).toHaveLength(1);
 
       await dumpFiles(2, { start: new Date(Date.UTC(2026, 10, 21, 11, 0)) }); // newer files do not change the interrupted pack
-      expect(await drain()).toMatchObject({ uploaded: 8, failed: 0, remaining: 0, packs: 2 });
+      const logger = createListLogger();
+      expect(await drain({ logger })).toMatchObject({ uploaded: 8, failed: 0, remaining: 0, packs: 2 });
+      // No restart happened: the line about the resumed pack must not claim one.
+      const resumed = logger.lines.filter((line) => /A pack left unfinished by an earlier retry pass/.test(line.message));
+      expect(resumed).toHaveLength(1);
+      expect(resumed[0]!.message).not.toMatch(/restart/);
       expect((await s3.listObjects('bucket')).map((o) => o.key)).toContain(manifests[0]!.key);
       await expectEachRecordOnceInOneKey(8);
       expect((await createStatusStore(storageDir, 'test').read()).dumpFailures).toEqual({});
@@ -264,7 +269,7 @@ describe('dump retry pass', () => {
       expect((await s3.listObjects('bucket')).map((o) => o.key)).toEqual([manifest.key]);
       await expectEachRecordOnceInOneKey(RECORDS);
       expect(await spool.journal.listManifests()).toEqual({ manifests: [], unreadable: [], confirmed: new Set() });
-      if (point !== 'after deletes') expect(logger.lines.some((line) => /A pack interrupted by a restart/.test(line.message))).toBe(true);
+      if (point !== 'after deletes') expect(logger.lines.some((line) => /A pack left unfinished by an earlier retry pass/.test(line.message))).toBe(true);
     });
 
     it('a manifest that cannot be read is set aside with one error line, and its files are still delivered', async () => {

@@ -42,16 +42,39 @@ describe('scheduler', () => {
         await sleep(300, signal);
       },
     }], createListLogger(), shutdown.signal);
-    schedules.runNow('drain');
-    schedules.runNow('drain');
+    void schedules.runNow('drain');
+    void schedules.runNow('drain');
     await sleep(100, new AbortController().signal);
     expect(runs).toBe(1);
     await sleep(400, new AbortController().signal);
-    schedules.runNow('drain');
+    void schedules.runNow('drain');
     await sleep(100, new AbortController().signal);
     expect(runs).toBe(2);
     shutdown.abort();
     await schedules.stop();
     expect(() => schedules.runNow('nope')).toThrow(/no scheduled job named nope/);
+  });
+
+  it('runNow resolves when the run has finished (also a run already busy), after at most its jitter', async () => {
+    const shutdown = new AbortController();
+    const finished: string[] = [];
+    const schedules = startSchedules(['drain', 'collect'].map((name) => ({
+      name, schedule: '0 0 1 1 *', jitterSeconds: 3600,
+      run: async (signal: AbortSignal) => {
+        await sleep(200, signal);
+        finished.push(name);
+      },
+    })), createListLogger(), shutdown.signal);
+    const first = schedules.runNow('drain');
+    const again = schedules.runNow('drain');
+    await again;
+    expect(finished).toEqual(['drain']);
+    await first;
+    const startedAt = Date.now();
+    await schedules.runNow('collect', { jitterSeconds: 0.5 });
+    expect(finished).toEqual(['drain', 'collect']);
+    expect(Date.now() - startedAt).toBeLessThan(1_500);
+    shutdown.abort();
+    await schedules.stop();
   });
 });

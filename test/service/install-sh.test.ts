@@ -2,11 +2,13 @@
 // the example and stops for editing; a run with a config validates and installs; an upgrade keeps
 // config, credentials, dump and logs; uninstall keeps data unless --purge. The "binary" is a
 // small launcher for the agent from source (the release binary behaves the same).
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AGENT_BIN } from '../helpers/agent-site.ts';
+import { AGENT_BIN, startCli } from '../helpers/agent-site.ts';
+import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
+import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
 
 const tempDir = useTempDirs();
@@ -152,5 +154,92 @@ describe('installer/install.sh', () => {
     const unknown = await installSh(['--frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error: unknown argument: --frobnicate');
+  });
+
+  describe('waits for the first confirmed upload', () => {
+    /** A site config whose folders are the service's, inside the staging root, and whose peers are local. */
+    async function localSite(dir: string, s3: TestS3Server, openMeteoUrl: string): Promise<{ config: string; credentials: string }> {
+      const config = join(dir, 'site.ini');
+      const credentials = join(dir, 'site-credentials.ini');
+      await writeFile(config, [
+        '[customer]', 'id = wait-test-042', '[locations]', 'oulu = 65.0121, 25.4651, Oulu',
+        '[open_meteo]', `url = ${openMeteoUrl}`, 'schedule = 0 * * * *', 'jitter_seconds = 0', 'timeout_seconds = 5',
+        '[s3]', 'bucket = wait-test-bucket', `region = ${s3.region}`, `endpoint = ${s3.endpoint}`, 'credentials_file = credentials.ini',
+        'retry_schedule = 0 * * * *', '[storage]', `dir = ${join(dir, 'root/var/lib/datapipe-agent')}`, '[logging]', `dir = ${join(dir, 'root/var/log/datapipe-agent')}`, '',
+      ].join('\n'));
+      await writeFile(credentials, `aws_access_key_id = ${s3.credentials.accessKeyId}\naws_secret_access_key = ${s3.credentials.secretAccessKey}\n`);
+      return { config, credentials };
+    }
+
+    /** install.sh --wait in a staging root; the "service" (`run`) starts once the script waits, as systemd would have. */
+    async function installAndRun(args: string[], startService: boolean): Promise<{ code: number; stdout: string }> {
+      const script = spawn('bash', [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let service: ChildProcess | undefined;
+      let stdout = '';
+      script.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (startService && !service && stdout.includes('wait  for the first upload')) {
+          service = startCli(['run', '-c', join(args[args.indexOf('--root') + 1]!, 'etc/datapipe-agent/config.ini')]);
+        }
+      });
+      const code = await new Promise<number>((done) => script.on('close', (exit) => done(exit ?? 1)));
+      if (service) {
+        service.kill('SIGTERM');
+        await new Promise((done) => service!.once('close', done));
+      }
+      return { code, stdout };
+    }
+
+    it('prints the first upload the service confirmed, within seconds of its start', async () => {
+      const dir = await tempDir();
+      const s3 = await startS3Server({ buckets: ['wait-test-bucket'] });
+      const openMeteo = await startOpenMeteoStub();
+      try {
+        const { config, credentials } = await localSite(dir, s3, openMeteo.url);
+        const startedAt = Date.now();
+        const result = await installAndRun(['--root', join(dir, 'root'), '--binary', await fakeBinary(dir), '--config', config, '--credentials', credentials, '--wait'], true);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/ok {4}first upload confirmed at 20\d\d-\S+Z: \S*wait-test-042_\S+\.ndjson/);
+        expect(Date.now() - startedAt).toBeLessThan(60_000);
+        expect((await s3.listObjects('wait-test-bucket')).length).toBeGreaterThanOrEqual(1);
+      } finally {
+        await openMeteo.close();
+        await s3.close();
+      }
+    }, TIMEOUT);
+
+    it('says promptly when the first cycle could not upload, with what status knows and where to look', async () => {
+      const dir = await tempDir();
+      const s3 = await startS3Server({ buckets: ['wait-test-bucket'] });
+      const openMeteo = await startOpenMeteoStub();
+      try {
+        await s3.setDown(true);
+        const { config, credentials } = await localSite(dir, s3, openMeteo.url);
+        const startedAt = Date.now();
+        const result = await installAndRun(['--root', join(dir, 'root'), '--binary', await fakeBinary(dir), '--config', config, '--credentials', credentials, '--wait'], true);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain('warn  the first cycle finished but nothing was uploaded; the data is kept and retried.');
+        expect(result.stdout).toMatch(/Last cycle: .*dumped/);
+        expect(result.stdout).toContain('Look at: the \'Last error\' line above, the newest log in /var/log/datapipe-agent');
+        expect(Date.now() - startedAt).toBeLessThan(90_000);
+      } finally {
+        await openMeteo.close();
+        await s3.close();
+      }
+    }, TIMEOUT);
+
+    it('gives up after --wait-seconds when nothing happens', async () => {
+      const dir = await tempDir();
+      const s3 = await startS3Server({ buckets: ['wait-test-bucket'] });
+      try {
+        const { config, credentials } = await localSite(dir, s3, 'http://127.0.0.1:9/v1/forecast');
+        const result = await installAndRun(['--root', join(dir, 'root'), '--binary', await fakeBinary(dir), '--config', config, '--credentials', credentials, '--wait', '--wait-seconds', '3'], false);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain('warn  no upload confirmed within 3 s; the service keeps trying.');
+        expect(result.stdout).toContain('Last upload:  never');
+      } finally {
+        await s3.close();
+      }
+    }, TIMEOUT);
   });
 });

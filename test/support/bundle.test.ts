@@ -9,7 +9,7 @@ import { buildBundleEntries } from '../../agent/support/bundle.ts';
 import { createSite, runCli, type Site } from '../helpers/agent-site.ts';
 import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startTestProxy } from '../helpers/proxy.ts';
-import { startS3Server } from '../helpers/s3-server.ts';
+import { startS3Server, TEST_S3_CREDENTIALS } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
 
 const tempDir = useTempDirs();
@@ -118,8 +118,14 @@ describe('support-bundle command', () => {
     expect(entries.get(`logs/agent-${today}.log`)).toContain('Cycle finished. ok=2');
     expect(entries.get(`logs/agent-${today}.log`)).toContain('**REDACTED**');
 
-    const keys = JSON.parse(entries.get('config/credentials-keys.json') ?? '{}') as { keys: Record<string, string[]> };
+    const keys = JSON.parse(entries.get('config/credentials-keys.json') ?? '{}') as { keys: Record<string, string[]>; accessKeyId?: string };
     expect(keys.keys['[default]']).toEqual(['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']);
+    // The same fingerprint doctor shows, never the whole key id.
+    const doctor = await runCli(['doctor', '-c', site.configFile]);
+    const fingerprint = /access key id (\S+…\S+)/.exec(doctor.stdout)?.[1];
+    expect(fingerprint).toBe(`${TEST_S3_CREDENTIALS.accessKeyId.slice(0, 4)}…${TEST_S3_CREDENTIALS.accessKeyId.slice(-4)}`);
+    expect(keys.accessKeyId).toBe(fingerprint);
+    for (const [name, content] of entries) expect(content.includes(TEST_S3_CREDENTIALS.accessKeyId), `${name} holds the whole key id`).toBe(false);
     const inventory = JSON.parse(entries.get('spool-inventory.json') ?? '{}') as { dump: { files: number; entries: { name: string; failures?: { attempts: number } }[] } };
     expect(inventory.dump.files).toBe(1);
     expect(inventory.dump.entries[0]?.failures?.attempts).toBe(3);

@@ -2,7 +2,9 @@
 // for schedulers that start the agent themselves. Exit 0 only if everything collected is in S3,
 // every location was collected, the dump is empty and nothing is quarantined; otherwise the reason goes to stderr.
 import type { AgentConfig } from '../../config/types.ts';
+import type { CycleResult } from '../../jobs/collect.ts';
 import { createRuntime } from '../../jobs/runtime.ts';
+import type { AgentState } from '../../state/status-store.ts';
 import { acquireInstanceLock } from '../../state/instance-lock.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { writeErr, writeOut } from '../terminal.ts';
@@ -20,11 +22,7 @@ export async function runOnce(config: AgentConfig, options: { console: boolean }
       return ExitCode.failed;
     }
     if (cycle.delivery !== 'uploaded' || drain.remaining > 0) {
-      const error = state.lastError;
-      writeErr(
-        `Not everything is in S3: this cycle's file was ${cycle.delivery}; ${drain.remaining} file(s) remain in the dump.` +
-          (error ? ` Last error: ${error.errorClass}: ${error.message}${error.hint ? ` Fix: ${error.hint}` : ''}` : '') + '\n',
-      );
+      writeErr(`Not everything is in S3: this cycle's file was ${cycle.delivery}; ${drain.remaining} file(s) remain in the dump.${reasonText(state.lastError)}\n`);
       return ExitCode.failed;
     }
     const quarantined = (await runtime.spool.quarantine.list()).length;
@@ -34,13 +32,28 @@ export async function runOnce(config: AgentConfig, options: { console: boolean }
     }
     if (cycle.locationsFailed > 0) {
       const failed = Object.entries(state.locations).filter(([, l]) => l.lastFailureAt && l.lastFailureAt === state.lastCycle?.finishedAt).map(([id]) => id);
-      writeErr(`Delivered, but ${cycle.locationsFailed} location(s) could not be collected: ${failed.join(', ')}. See the log for the reason.\n`);
+      writeErr(`Delivered, but ${cycle.locationsFailed} location(s) could not be collected: ${failed.join(', ')}.${reasonText(state.lastError)}\n`);
       return ExitCode.partial;
     }
-    writeOut(`OK: ${cycle.locationsOk} location(s) collected and uploaded (${cycle.fileName}); dump empty.\n`);
+    writeOut(`OK: ${describeDelivered(cycle)} (${cycle.fileName}); dump empty.\n`);
     return ExitCode.ok;
   } finally {
     await runtime.close();
     await lock.release();
   }
+}
+
+/** The one rule for the reason on stderr, whichever stage failed (S3 or Open-Meteo). */
+function reasonText(error: AgentState['lastError']): string {
+  if (!error) return ' See the log for the reason.';
+  return ` Last error: ${error.component} ${error.errorClass}: ${error.message}${error.hint ? ` Fix: ${error.hint}` : ''}`;
+}
+
+/** What went up: new observations, or only the status record when the values had not changed. */
+function describeDelivered(cycle: CycleResult): string {
+  const fresh = cycle.newObservations ?? cycle.locationsOk;
+  if (fresh === cycle.locationsOk) return `${cycle.locationsOk} location(s) collected and uploaded`;
+  const unchanged = `${cycle.locationsOk - fresh} unchanged since the last cycle (Open-Meteo publishes new current values every 15 minutes)`;
+  if (fresh === 0) return `${cycle.locationsOk} location(s) polled, no new observations (${unchanged}); only the status record was uploaded`;
+  return `${cycle.locationsOk} location(s) polled, ${fresh} new observation(s) uploaded, ${unchanged}`;
 }

@@ -1,7 +1,8 @@
 // `run`: the service loop. Takes the storage lock, recovers what a crash left in temp/, drains the
-// dump once, then collects and retries on their schedules until SIGINT/SIGTERM. Each collect
-// cycle first picks up files an earlier failed cycle left in temp/ (agent/jobs/recover-temp.ts).
-// On a signal it aborts the step in progress (uploads and requests are cancelled; files stay on disk: a temp file
+// dump once, runs one collect cycle, then collects and retries on their schedules until SIGINT/SIGTERM.
+// Each collect cycle first picks up files an earlier failed cycle left in temp/
+// (agent/jobs/recover-temp.ts). On a signal it aborts the step in progress (uploads and requests
+// are cancelled; files stay on disk: a temp file
 // whose upload was cut short is moved to the dump) and exits 0 within a few seconds.
 import type { AgentConfig } from '../../config/types.ts';
 import { createRuntime } from '../../jobs/runtime.ts';
@@ -14,6 +15,9 @@ import { writeErr } from '../terminal.ts';
 
 /** Longest we wait for the step in progress after a stop signal before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 5_000;
+
+/** Most a start's first cycle waits: spreads a fleet restarted together, yet keeps it prompt. */
+const FIRST_CYCLE_JITTER_SECONDS = 10;
 
 /** How often a start blocked by a full disk is tried again. */
 const DISK_FULL_RETRY_MS = 30_000;
@@ -110,8 +114,10 @@ async function runServiceLoop(config: AgentConfig, options: { console: boolean }
       log,
       shutdown.signal,
     );
-    // What an earlier run could not deliver goes out first, not at the first retry tick.
-    schedules.runNow('drain');
+    // What an earlier run could not deliver goes out first, not at the first retry tick; then one
+    // cycle promptly instead of at the first slot (up to 15 min away), so whoever started the
+    // service sees a confirmed upload in `status` within seconds. After the drain: no overlap.
+    void schedules.runNow('drain').then(() => schedules.runNow('collect', { jitterSeconds: Math.min(config.openMeteo.jitterSeconds, FIRST_CYCLE_JITTER_SECONDS) }));
     await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
     const finished = schedules.stop().then(() => true);
     const inTime = await Promise.race([finished, sleep(SHUTDOWN_GRACE_MS, new AbortController().signal).then(() => false)]);

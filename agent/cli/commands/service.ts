@@ -1,4 +1,4 @@
-// `datapipe-agent service install|uninstall|start|stop|status`: registers the agent with the OS
+// `datapipe-agent service install|uninstall|start|stop|set|status`: registers the agent with the OS
 // service manager (systemd on Linux, NSSM + the service manager on Windows). The service code is
 // imported only when one of these runs, so other commands start fast. Exit codes: 0 done (status:
 // installed and running), 1 failed or not running (the reason and the fix on stderr), 2 bad
@@ -92,6 +92,18 @@ export function registerServiceCommands(program: Command, setExitCode: (code: Ex
         return ExitCode.ok;
       })));
   }
+
+  service
+    .command('set')
+    .description('Windows: change one NSSM setting of the service (AppEnvironmentExtra) and restart it so it takes effect')
+    .argument('<setting>', 'AppEnvironmentExtra')
+    .argument('[values...]', 'KEY=VALUE pairs; none clears the setting')
+    .addHelpText('after', example('datapipe-agent service set AppEnvironmentExtra HTTPS_PROXY=http://proxy.corp:8080', 'datapipe-agent service set AppEnvironmentExtra'))
+    .action(async (setting: string, values: string[]) => setExitCode(await guarded(async (svc) => {
+      if (process.platform === 'win32') await svc.checkPrivileges('set');
+      await svc.setServiceSetting(setting, values, report);
+      return ExitCode.ok;
+    })));
 
   service
     .command('status')

@@ -13,6 +13,7 @@
 // its debug fields (StringToSign, SignatureProvided, CanonicalRequest), which are also removed
 // from the error kept as `cause`.
 import { SinkError } from '../../errors.ts';
+import { PROXY_AUTH_HINT } from '../../net/proxy.ts';
 
 /** What the hint may name; all optional so the classifier also works on a bare error. */
 export interface S3ErrorContext {
@@ -116,6 +117,14 @@ function classifyConnectionError(facts: ErrorFacts, target: string, cause: unkno
   // The SDK renames ECONNRESET/EPIPE to TimeoutError; the errno says what really happened.
   const neverConnected = facts.errno !== undefined && NOT_CONNECTED_ERRNOS.has(facts.errno);
   if (isNetworkError(facts)) {
+    if (context.proxy) {
+      // Through a proxy the TCP connection is to the proxy: a connection error is that hop's.
+      return new SinkError('NetworkError', `Could not upload ${target}: network error ${facts.errno ?? 'socket hang up'} talking to the proxy ${context.proxy} (on the way to ${host}).`, {
+        retryable: true,
+        cause,
+        hint: `The proxy did not accept or dropped the connection: check network.proxy / HTTPS_PROXY (host and port), that the proxy is running, and that this server may use it. doctor's s3.proxy line tests it.`,
+      });
+    }
     return new SinkError('NetworkError', `Could not upload ${target}: network error ${facts.errno ?? 'socket hang up'} talking to ${host}.`, {
       retryable: true,
       mayHaveBeenStored: !neverConnected,
@@ -137,7 +146,11 @@ function classifyConnectionError(facts: ErrorFacts, target: string, cause: unkno
 function classifyRetryableAnswer(facts: ErrorFacts, target: string, status: string, cause: unknown, context: S3ErrorContext): SinkError {
   const code = facts.status === undefined && !RETRYABLE_S3_CODES.has(facts.name) ? 'UnknownError' : safeCode(facts.name, facts.status);
   const known = RETRYABLE_S3_CODES.has(facts.name) || (facts.status !== undefined && (facts.status >= 500 || facts.status === 429));
-  const what = known ? 'S3 asked to try again later.' : 'The error is not one the agent knows; it will try again.';
+  // A proxy's own error page (502/503/504 when it cannot reach S3) carries no S3 error code.
+  const viaProxy = context.proxy !== undefined && !RETRYABLE_S3_CODES.has(facts.name) && code.startsWith('HTTP');
+  const what = viaProxy
+    ? `The proxy ${context.proxy} probably answered this itself (no S3 error code): it could not reach ${endpointHost(context)}; it will try again.`
+    : known ? 'S3 asked to try again later.' : 'The error is not one the agent knows; it will try again.';
   const hint = RETRYABLE_HINTS.get(facts.name)?.(context);
   const refused = facts.status !== undefined && REFUSED_RETRYABLE_CODES.has(facts.name);
   return new SinkError(code, `The upload of ${target} failed: ${code}${status}. ${what}`, {
@@ -158,7 +171,7 @@ function proxyAuthError(target: string, cause: unknown, context: S3ErrorContext)
     retryable: false,
     mayHaveBeenStored: false,
     cause,
-    hint: 'The proxy wants credentials: check network.proxy in the config file (http://user:password@host:port, percent-encode special characters), or the HTTPS_PROXY variable the service sees.',
+    hint: `${PROXY_AUTH_HINT} Percent-encode special characters; the service may also get the proxy from its HTTPS_PROXY variable.`,
   });
 }
 

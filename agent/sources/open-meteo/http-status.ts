@@ -12,6 +12,7 @@
 // hints look for a configured variable named in the reason rather than for one sentence.
 import type { IncomingHttpHeaders } from 'node:http';
 import { SourceError, type SourceErrorKind } from '../../errors.ts';
+import { PROXY_AUTH_HINT } from '../../net/proxy.ts';
 import { parseRetryAfter } from './backoff.ts';
 import { windowResetsAt } from './budget.ts';
 
@@ -91,7 +92,7 @@ function hintFor(kind: SourceErrorKind, status: number, reason: string | undefin
       return '';
     default:
       if (status === 404) return ' Check open_meteo.url in the config file (expected a path like /v1/forecast).';
-      if (status === 407) return ' The proxy wants credentials: check network.proxy in the config file.';
+      if (status === 407) return ` ${PROXY_AUTH_HINT}`;
       if (status === 414) return ' A proxy or gateway on the way refused the request URL as too long (the agent keeps URLs under 8,000 bytes): ask its administrator to allow 8 KB request lines.';
       return ' The agent tries again next cycle.';
   }

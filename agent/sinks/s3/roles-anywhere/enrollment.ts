@@ -15,7 +15,8 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, web
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import './reflect-metadata.ts';
+// @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { ADMINISTRATORS_SID, SYSTEM_SID } from '../../../service/windows/icacls-commands.ts';
 

@@ -4,7 +4,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import '../../../../agent/sinks/s3/roles-anywhere/reflect-metadata.ts';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { enrollKey, keyAclArguments } from '../../../../agent/sinks/s3/roles-anywhere/enrollment.ts';
 import { useTempDirs } from '../../../helpers/temp-dir.ts';
