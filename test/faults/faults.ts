@@ -235,9 +235,19 @@ async function holdS3Down(peers: Peers, ms: number): Promise<boolean> {
 
 /** Arms a kill on the next S3 event matching `match`; false if none came within the wait. */
 function killOn(peers: Peers, match: (event: S3ServerEvent) => boolean, delayMs: number, waitMs = 15_000): Promise<boolean> {
+  return killOnEvent(peers, (listener) => peers.s3.onEvent(listener), match, delayMs, waitMs);
+}
+
+/** Arms a kill on the next storage-folder event matching `match` (see spool-watch.ts). */
+function killOnSpool(peers: Peers, match: (event: SpoolEvent) => boolean, delayMs: number, waitMs = 15_000): Promise<boolean> {
+  return killOnEvent(peers, (listener) => peers.spool.onEvent(listener), match, delayMs, waitMs);
+}
+
+/** Kills `delayMs` after the first event from `subscribe` that matches; false if none came. */
+function killOnEvent<E>(peers: Peers, subscribe: (listener: (event: E) => void) => () => void, match: (event: E) => boolean, delayMs: number, waitMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => finish(false), waitMs);
-    const unsubscribe = peers.s3.onEvent((event) => {
+    const unsubscribe = subscribe((event) => {
       if (!match(event)) return;
       unsubscribe();
       clearTimeout(timer);
@@ -267,25 +277,6 @@ function killOnServed(peers: Peers, delayMs: number): Promise<boolean> {
         resolve(false);
       }
     }, 1);
-  });
-}
-
-/** Arms a kill on the next storage-folder event matching `match` (see spool-watch.ts). */
-function killOnSpool(peers: Peers, match: (event: SpoolEvent) => boolean, delayMs: number, waitMs = 15_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => finish(false), waitMs);
-    const unsubscribe = peers.spool.onEvent((event) => {
-      if (!match(event)) return;
-      unsubscribe();
-      clearTimeout(timer);
-      setTimeout(() => finish(peers.agent.kill9()), delayMs);
-    });
-    function finish(killed: boolean): void {
-      unsubscribe();
-      clearTimeout(timer);
-      if (!killed) peers.log.missedKills += 1;
-      resolve(killed);
-    }
   });
 }
 
