@@ -15,6 +15,7 @@ import type { DumpUsage, Spool } from '../spool/spool.ts';
 import type { LocationState, StatusStore } from '../state/status-store.ts';
 import { deliverSpooledFile } from './deliver.ts';
 import { logQuarantined } from './drain-quarantine.ts';
+import { alreadyWritten, rememberObservedAt } from './observation-memory.ts';
 import { recordError } from './record-error.ts';
 
 export interface CollectDeps {
@@ -152,42 +153,15 @@ function buildCycleRecords(
   return { records, outcomes };
 }
 
-/**
- * Called once the cycle file is durable: from now on these observations count as written. A time
- * ahead of the clock is never remembered, and lastObservedAt (shown by status) is the newest time
- * not ahead of it, replacing one an older version stored from a bad answer.
- */
+/** Called once the cycle file is durable: from now on these observations count as written. */
 async function rememberObservations(store: StatusStore, records: EnvelopeRecord[], now: Date): Promise<void> {
   const latest = now.getTime() + MAX_FUTURE_SECONDS * 1000;
   await store.update((state) => {
     for (const record of records) {
       if (record.record_type !== 'observation') continue;
-      const observedMs = new Date(record.observed_at).getTime();
-      if (!(observedMs <= latest)) continue;
-      const location = (state.locations[record.location.id] ??= {});
-      const recent = (Array.isArray(location.recentObservedAt) ? location.recentObservedAt : []).filter((seconds) => seconds !== observedMs / 1000);
-      location.recentObservedAt = [...recent, observedMs / 1000].slice(-REMEMBERED_OBSERVATIONS);
-      const previousMs = location.lastObservedAt ? new Date(location.lastObservedAt).getTime() : Number.NaN;
-      if (!(previousMs <= latest) || observedMs > previousMs) location.lastObservedAt = record.observed_at;
+      rememberObservedAt((state.locations[record.location.id] ??= {}), record.observed_at, latest);
     }
   });
-}
-
-/** How many written observation times each location remembers: enough for a source that
- *  flaps between slots or jumps back a few, small enough for status.json with 1,000 locations. */
-export const REMEMBERED_OBSERVATIONS = 12;
-
-/**
- * Whether this very observation (same location and time, so the same record_id) was written by
- * an earlier cycle. Only an exact match counts: a remembered time can never hold back any other
- * value, however wrong it was (a 2099 time stored by an older version suppresses nothing), and an
- * older value that was never written is written.
- */
-export function alreadyWritten(observedAt: Date, location: LocationState | undefined): boolean {
-  if (!location) return false;
-  const seconds = observedAt.getTime() / 1000;
-  if (Array.isArray(location.recentObservedAt) && location.recentObservedAt.includes(seconds)) return true;
-  return location.lastObservedAt !== undefined && new Date(location.lastObservedAt).getTime() === observedAt.getTime();
 }
 
 /**

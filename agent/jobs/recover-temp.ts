@@ -2,15 +2,18 @@
 // and "its upload finished or it moved to the dump". Picked up at start-up and again before every
 // collect cycle, so a long-running `run` does not wait for a restart to send them.
 //
-// The observation dedup (state/status.json: the newest observed_at written per location) is
+// The observation dedup (state/status.json: the observation times written per location) is
 // written after the cycle file, so such a failure can leave a file whose observations the state
 // does not know. Polled again, the same values would be written into a second file under a second
 // key. The files themselves are the journal: before a stranded file moves to the dump, its
-// observations are merged into the state (never lowering a stored time). Files reach dump/ only
+// observations are remembered in the state exactly as a finished cycle remembers its own
+// (observation-memory.ts). Files reach dump/ only
 // through here or after that state write succeeded, so temp/ is the only place to look.
 import type { Logger } from '../log/logger.ts';
 import type { Spool } from '../spool/spool.ts';
+import { MAX_FUTURE_SECONDS } from '../sources/open-meteo/index.ts';
 import type { StatusStore } from '../state/status-store.ts';
+import { rememberObservedAt } from './observation-memory.ts';
 
 export async function recoverStrandedTemp(deps: { spool: Spool; store: StatusStore; logger: Logger }): Promise<void> {
   const { moved, removedPartials } = await deps.spool.recoverTemp((paths) => rememberObservationsIn(paths, deps.spool, deps.store));
@@ -22,26 +25,19 @@ export async function recoverStrandedTemp(deps: { spool: Spool; store: StatusSto
   }
 }
 
-/** The newest observed_at per location in `paths`, merged into the state. */
+/** Every observation in `paths`, remembered as written (in file order, oldest file first). */
 async function rememberObservationsIn(paths: string[], spool: Spool, store: StatusStore): Promise<void> {
-  const newest = new Map<string, string>();
+  const observations: { locationId: string; observedAt: string }[] = [];
   for (const path of paths) {
     // A file the agent must not read (a link, damaged bytes) holds nothing to remember; the
     // drain quarantines it once it is in the dump.
     const body = await spool.read(path).catch(() => undefined);
-    if (!body) continue;
-    for (const { locationId, observedAt } of observationsIn(body)) {
-      const known = newest.get(locationId);
-      if (!known || Date.parse(observedAt) > Date.parse(known)) newest.set(locationId, observedAt);
-    }
+    if (body) observations.push(...observationsIn(body));
   }
-  if (newest.size === 0) return;
+  if (observations.length === 0) return;
+  const latest = Date.now() + MAX_FUTURE_SECONDS * 1000;
   await store.update((state) => {
-    for (const [locationId, observedAt] of newest) {
-      const location = (state.locations[locationId] ??= {});
-      const stored = location.lastObservedAt ? Date.parse(location.lastObservedAt) : Number.NaN;
-      if (Number.isNaN(stored) || Date.parse(observedAt) > stored) location.lastObservedAt = observedAt;
-    }
+    for (const { locationId, observedAt } of observations) rememberObservedAt((state.locations[locationId] ??= {}), observedAt, latest);
   });
 }
 

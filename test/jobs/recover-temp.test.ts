@@ -15,10 +15,12 @@ describe.skipIf(process.platform === 'win32')('a cycle file stranded in temp/ wh
   const tempDir = useTempDirs();
   let s3: TestS3Server;
   let openMeteo: OpenMeteoStub;
+  let sourceNow: Date;
 
   beforeEach(async () => {
     s3 = await startS3Server({ buckets: [BUCKET] });
-    openMeteo = await startOpenMeteoStub({ now: () => new Date('2026-11-21T10:05:00.000Z') });
+    sourceNow = new Date('2026-11-21T10:05:00.000Z');
+    openMeteo = await startOpenMeteoStub({ now: () => sourceNow });
   });
   afterEach(async () => {
     await openMeteo.close();
@@ -46,6 +48,33 @@ describe.skipIf(process.platform === 'win32')('a cycle file stranded in temp/ wh
       const observations = (await recordsInBucket(s3)).filter((entry) => entry.record.record_type === 'observation');
       const seen = observations.map((entry) => `${(entry.record.location as { id: string }).id}@${String(entry.record.observed_at)}`);
       expect(seen.sort()).toEqual(['helsinki@2026-11-21T10:00:00.000Z', 'jyvaskyla@2026-11-21T10:00:00.000Z']);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('remembers a recovered observation like a written one: served again after the source steps back, it is not written twice', async () => {
+    const site = await createSite({ dir: await tempDir(), s3, openMeteo });
+    const runtime = await createRuntime((await loadConfig(site.configFile)).config, { console: false });
+    try {
+      await runtime.recover();
+      await mkdir(join(site.storageDir, 'state'), { recursive: true });
+      const full = join(site.storageDir, 'state', `status.json.${process.pid}.tmp`);
+      await symlink('/dev/full', full);
+      await expect(runtime.collect()).rejects.toThrow(/ENOSPC/); // 10:00 stranded in temp/
+      await unlink(full);
+
+      sourceNow = new Date('2026-11-21T10:20:00.000Z'); // the next slot, 10:15
+      await runtime.collect();
+      sourceNow = new Date('2026-11-21T10:05:00.000Z'); // the source's clock steps back to 10:00
+      await runtime.collect();
+      await runtime.drain();
+      const observations = (await recordsInBucket(s3)).filter((entry) => entry.record.record_type === 'observation');
+      const seen = observations.map((entry) => `${(entry.record.location as { id: string }).id}@${String(entry.record.observed_at)}`);
+      expect(seen.sort()).toEqual([
+        'helsinki@2026-11-21T10:00:00.000Z', 'helsinki@2026-11-21T10:15:00.000Z',
+        'jyvaskyla@2026-11-21T10:00:00.000Z', 'jyvaskyla@2026-11-21T10:15:00.000Z',
+      ]);
     } finally {
       await runtime.close();
     }
