@@ -99,6 +99,11 @@ export function classifyS3Error(error: unknown, context: S3ErrorContext = {}): S
   return classifyRetryableAnswer(facts, target, status, cause, context);
 }
 
+/** describeProxy() says 'direct' when no proxy is used: then there is no proxy hop to blame. */
+function throughProxy(context: S3ErrorContext): boolean {
+  return context.proxy !== undefined && context.proxy !== 'direct';
+}
+
 /** Failures before S3 answered: cancelled, untrusted TLS, timeout, network. */
 function classifyConnectionError(facts: ErrorFacts, target: string, cause: unknown, context: S3ErrorContext): SinkError | undefined {
   const host = endpointHost(context);
@@ -117,10 +122,11 @@ function classifyConnectionError(facts: ErrorFacts, target: string, cause: unkno
   // The SDK renames ECONNRESET/EPIPE to TimeoutError; the errno says what really happened.
   const neverConnected = facts.errno !== undefined && NOT_CONNECTED_ERRNOS.has(facts.errno);
   if (isNetworkError(facts)) {
-    if (context.proxy) {
+    if (throughProxy(context)) {
       // Through a proxy the TCP connection is to the proxy: a connection error is that hop's.
       return new SinkError('NetworkError', `Could not upload ${target}: network error ${facts.errno ?? 'socket hang up'} talking to the proxy ${context.proxy} (on the way to ${host}).`, {
         retryable: true,
+        mayHaveBeenStored: !neverConnected,
         cause,
         hint: `The proxy did not accept or dropped the connection: check network.proxy / HTTPS_PROXY (host and port), that the proxy is running, and that this server may use it. doctor's s3.proxy line tests it.`,
       });
@@ -147,7 +153,7 @@ function classifyRetryableAnswer(facts: ErrorFacts, target: string, status: stri
   const code = facts.status === undefined && !RETRYABLE_S3_CODES.has(facts.name) ? 'UnknownError' : safeCode(facts.name, facts.status);
   const known = RETRYABLE_S3_CODES.has(facts.name) || (facts.status !== undefined && (facts.status >= 500 || facts.status === 429));
   // A proxy's own error page (502/503/504 when it cannot reach S3) carries no S3 error code.
-  const viaProxy = context.proxy !== undefined && !RETRYABLE_S3_CODES.has(facts.name) && code.startsWith('HTTP');
+  const viaProxy = throughProxy(context) && !RETRYABLE_S3_CODES.has(facts.name) && code.startsWith('HTTP');
   const what = viaProxy
     ? `The proxy ${context.proxy} probably answered this itself (no S3 error code): it could not reach ${endpointHost(context)}; it will try again.`
     : known ? 'S3 asked to try again later.' : 'The error is not one the agent knows; it will try again.';
@@ -166,7 +172,7 @@ function classifyRetryableAnswer(facts: ErrorFacts, target: string, status: stri
  * proxy is the hop that failed, and it forwarded nothing. Same hint as the Open-Meteo side.
  */
 function proxyAuthError(target: string, cause: unknown, context: S3ErrorContext): SinkError {
-  const proxy = context.proxy && context.proxy !== 'direct' ? `The proxy ${context.proxy}` : 'A proxy between this server and S3 (none is configured: a transparent proxy?)';
+  const proxy = throughProxy(context) ? `The proxy ${context.proxy}` : 'A proxy between this server and S3 (none is configured: a transparent proxy?)';
   return new SinkError('ProxyAuthenticationRequired', `${proxy} refused the upload of ${target}: it wants credentials (HTTP 407); S3 was not reached.`, {
     retryable: false,
     mayHaveBeenStored: false,

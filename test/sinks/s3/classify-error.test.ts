@@ -131,6 +131,20 @@ describe('classifyS3Error: nothing secret leaks', () => {
   });
 });
 
+describe('classifyS3Error: the proxy hop', () => {
+  it("blames no proxy when the runtime says the connection is 'direct'", () => {
+    const error = classifyS3Error(nodeError('ECONNREFUSED'), { ...CONTEXT, proxy: 'direct' });
+    expect(error.message).not.toContain('proxy');
+    expect(error.mayHaveBeenStored).toBe(false);
+  });
+
+  it('a connection the proxy refused never carried the upload', () => {
+    const error = classifyS3Error(nodeError('ECONNREFUSED'), { ...CONTEXT, proxy: 'http://proxy.corp:8080' });
+    expect(error.message).toContain('talking to the proxy http://proxy.corp:8080');
+    expect(error.mayHaveBeenStored).toBe(false);
+  });
+});
+
 describe('classifyS3Error: may the object have been stored?', () => {
   it.each([
     { what: 'connection refused', error: nodeError('ECONNREFUSED'), stored: false },
@@ -148,6 +162,8 @@ describe('classifyS3Error: may the object have been stored?', () => {
     { what: 'an unknown error', error: new TypeError('x is not a function'), stored: true },
   ])('$what -> mayHaveBeenStored $stored', ({ error, stored }) => {
     expect(classifyS3Error(error, CONTEXT).mayHaveBeenStored).toBe(stored);
+    // The runtime always names the S3 hop: 'direct' without a proxy, and that changes nothing.
+    expect(classifyS3Error(error, { ...CONTEXT, proxy: 'direct' }).mayHaveBeenStored).toBe(stored);
   });
 
   it('409 ConditionalRequestConflict is retryable ("S3 asked to try again later")', () => {
