@@ -11,6 +11,18 @@ import { startOpenMeteoStub, type OpenMeteoStub } from '../helpers/open-meteo-st
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
 
+/** One collect cycle whose state write after the durable cycle file meets a full disk (a real
+ *  ENOSPC from /dev/full): its file is left in temp/. The disk is free again afterwards. */
+async function strandCycleFile(site: Awaited<ReturnType<typeof createSite>>, runtime: Awaited<ReturnType<typeof createRuntime>>): Promise<void> {
+  await runtime.recover();
+  await mkdir(join(site.storageDir, 'state'), { recursive: true });
+  const full = join(site.storageDir, 'state', `status.json.${process.pid}.tmp`);
+  await symlink('/dev/full', full);
+  await expect(runtime.collect()).rejects.toThrow(/status\.json: the disk is full \(ENOSPC\)/);
+  expect(await listSpool(site, 'temp')).toHaveLength(1);
+  await unlink(full);
+}
+
 describe.skipIf(process.platform === 'win32')('a cycle file stranded in temp/ while `run` keeps running', () => {
   const tempDir = useTempDirs();
   let s3: TestS3Server;
@@ -31,14 +43,7 @@ describe.skipIf(process.platform === 'win32')('a cycle file stranded in temp/ wh
     const site = await createSite({ dir: await tempDir(), s3, openMeteo });
     const runtime = await createRuntime((await loadConfig(site.configFile)).config, { console: false });
     try {
-      await runtime.recover();
-      // The state write after the durable cycle file meets a full disk (a real ENOSPC).
-      await mkdir(join(site.storageDir, 'state'), { recursive: true });
-      const full = join(site.storageDir, 'state', `status.json.${process.pid}.tmp`);
-      await symlink('/dev/full', full);
-      await expect(runtime.collect()).rejects.toThrow(/status\.json: the disk is full \(ENOSPC\)/);
-      expect(await listSpool(site, 'temp')).toHaveLength(1);
-      await unlink(full);
+      await strandCycleFile(site, runtime);
 
       // Same source slot, same values: the next cycle must know they were written.
       await runtime.collect();
@@ -57,12 +62,7 @@ describe.skipIf(process.platform === 'win32')('a cycle file stranded in temp/ wh
     const site = await createSite({ dir: await tempDir(), s3, openMeteo });
     const runtime = await createRuntime((await loadConfig(site.configFile)).config, { console: false });
     try {
-      await runtime.recover();
-      await mkdir(join(site.storageDir, 'state'), { recursive: true });
-      const full = join(site.storageDir, 'state', `status.json.${process.pid}.tmp`);
-      await symlink('/dev/full', full);
-      await expect(runtime.collect()).rejects.toThrow(/ENOSPC/); // 10:00 stranded in temp/
-      await unlink(full);
+      await strandCycleFile(site, runtime); // 10:00 stranded in temp/
 
       sourceNow = new Date('2026-11-21T10:20:00.000Z'); // the next slot, 10:15
       await runtime.collect();
