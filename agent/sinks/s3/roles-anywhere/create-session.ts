@@ -11,18 +11,12 @@ import { HttpRequest } from '@smithy/protocol-http';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Secret } from '../../../config/secret.ts';
 import { SinkError } from '../../../errors.ts';
+import type { RolesAnywhereConfig } from '../../../config/types.ts';
 import { registerSecret } from '../../../log/redact.ts';
 import { canonicalQuery, signRequest, type SigningIdentity } from './signing.ts';
 
-export interface RolesAnywhereSettings {
-  trustAnchorArn: string;
-  profileArn: string;
-  roleArn: string;
-  region: string;
-  /** https://rolesanywhere.<region>.amazonaws.com unless overridden. */
-  endpoint: string;
-  sessionDurationSeconds: number;
-}
+/** What CreateSession needs of `[roles_anywhere]` (the identity files are read elsewhere). */
+export type RolesAnywhereSettings = Pick<RolesAnywhereConfig, 'trustAnchorArn' | 'profileArn' | 'roleArn' | 'region' | 'endpoint' | 'sessionDurationSeconds'>;
 
 export interface TemporaryCredentials {
   accessKeyId: string;
