@@ -1,139 +1,17 @@
-// `run`: the service loop. Takes the storage lock, recovers what a crash left in temp/, drains the
-// dump once, runs one collect cycle, then collects and retries on their schedules until SIGINT/SIGTERM.
-// Each collect cycle first picks up files an earlier failed cycle left in temp/
-// (agent/jobs/recover-temp.ts). On a signal it aborts the step in progress (uploads and requests
-// are cancelled; files stay on disk: a temp file
-// whose upload was cut short is moved to the dump) and exits 0 within a few seconds.
+// `run`: the service. The loop itself (signals, schedules, disk-full wait, shutdown grace) is
+// agent/jobs/service-loop.ts; this command only maps how it stopped to the exit code. Every way it
+// stops is a requested stop, so a service manager sees 0; errors it throws are mapped by cli/main.ts.
 import type { AgentConfig } from '../../config/types.ts';
-import { createRuntime } from '../../jobs/runtime.ts';
-import { sleep, startSchedules } from '../../jobs/scheduler.ts';
-import { acquireInstanceLock } from '../../state/instance-lock.ts';
-import { createDumpGrowthWatcher, reportWindowsEvent, reportWindowsEventBeforeExit } from '../../log/windows-event-log.ts';
-import { AGENT_VERSION } from '../../version.ts';
+import { runServiceLoop, type ServiceOutcome } from '../../jobs/service-loop.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { writeErr } from '../terminal.ts';
 
-/** Longest we wait for the step in progress after a stop signal before exiting anyway. */
-const SHUTDOWN_GRACE_MS = 5_000;
-
-/** Most a start's first cycle waits: spreads a fleet restarted together, yet keeps it prompt. */
-const FIRST_CYCLE_JITTER_SECONDS = 10;
-
-/** How often a start blocked by a full disk is tried again. */
-const DISK_FULL_RETRY_MS = 30_000;
+const EXIT_CODES: Record<ServiceOutcome, ExitCodeValue> = {
+  stopped: ExitCode.ok,
+  late: ExitCode.ok,
+  waitingForDisk: ExitCode.ok,
+};
 
 export async function runService(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
-  // Windows Event Log (no-op elsewhere): a start that fails, e.g. on the lock, is a fatal event too.
-  try {
-    for (;;) {
-      try {
-        return await runServiceLoop(config, options);
-      } catch (error) {
-        if (!isDiskFull(error)) throw error;
-        // Exiting would only make the service manager restart us into the same wall (and give up
-        // after a few tries); waiting keeps the service up and resumes by itself once there is room.
-        writeErr(
-          `${new Date().toISOString()} error agent: Cannot start: the disk holding ${config.storage.dir} is full ` +
-            `(${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}). Nothing is lost; retrying in ${DISK_FULL_RETRY_MS / 1000} s. ` +
-            'Free space on that disk (the dump is capped by [storage] max_dump_mb; something else filled it).\n',
-        );
-        if (await waitUnlessStopped(DISK_FULL_RETRY_MS)) return ExitCode.ok;
-      }
-    }
-  } catch (error) {
-    await reportWindowsEventBeforeExit('fatal', `datapipe-agent stopped because of an error: ${error instanceof Error ? error.message : String(error)} See the newest log file in ${config.logging.dir}.`);
-    throw error;
-  }
-}
-
-function isDiskFull(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
-/** Waits `ms`; true when SIGINT/SIGTERM arrived meanwhile (the caller then exits 0). */
-async function waitUnlessStopped(ms: number): Promise<boolean> {
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const) process.on(signal, onSignal);
-  await sleep(ms, stop.signal);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const) process.off(signal, onSignal);
-  return stop.signal.aborted;
-}
-
-async function runServiceLoop(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
-  const lock = await acquireInstanceLock(config.storage.dir, 'run');
-  const runtime = await createRuntime(config, options).catch(async (error: unknown) => {
-    await lock.release();
-    throw error;
-  });
-  const log = runtime.logger.child('agent');
-  const shutdown = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (shutdown.signal.aborted) return;
-    log.info('Stop requested; finishing the current step.', { signal });
-    shutdown.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // Windows service wrappers and consoles send this on Ctrl+Break.
-  process.on('SIGBREAK', onSignal);
-
-  try {
-    log.info('Agent started.', {
-      version: AGENT_VERSION,
-      pid: process.pid,
-      config: config.file,
-      customer: config.customer.id,
-      locations: config.locations.length,
-      schedule: config.openMeteo.schedule,
-      retry_schedule: config.s3.retrySchedule,
-    });
-    await runtime.store.update((state) => {
-      state.pid = process.pid;
-      state.startedAt = new Date().toISOString();
-    });
-    void reportWindowsEvent('started', `datapipe-agent ${AGENT_VERSION} started (customer ${config.customer.id}, config ${config.file}).`);
-    // Windows Event Log: "the dump is growing" is judged after each collect cycle.
-    const dumpWatcher = process.platform === 'win32' ? createDumpGrowthWatcher(config.storage.maxDumpMb) : undefined;
-    const watchDump = async (): Promise<void> => {
-      if (!dumpWatcher) return;
-      const usage = await runtime.spool.dumpUsage().catch(() => undefined);
-      for (const event of usage ? dumpWatcher.observe(usage) : []) void reportWindowsEvent(event.name, event.description);
-    };
-    await runtime.recover();
-    const schedules = startSchedules(
-      [
-        { name: 'collect', schedule: config.openMeteo.schedule, jitterSeconds: config.openMeteo.jitterSeconds, run: async (signal) => {
-          const result = await runtime.collect(signal);
-          await watchDump();
-          return result;
-        } },
-        { name: 'drain', schedule: config.s3.retrySchedule, jitterSeconds: 0, run: (signal) => runtime.drain(signal) },
-      ],
-      log,
-      shutdown.signal,
-    );
-    // What an earlier run could not deliver goes out first, not at the first retry tick; then one
-    // cycle promptly instead of at the first slot (up to 15 min away), so whoever started the
-    // service sees a confirmed upload in `status` within seconds. After the drain: no overlap.
-    void schedules.runNow('drain').then(() => schedules.runNow('collect', { jitterSeconds: Math.min(config.openMeteo.jitterSeconds, FIRST_CYCLE_JITTER_SECONDS) }));
-    await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
-    const finished = schedules.stop().then(() => true);
-    const inTime = await Promise.race([finished, sleep(SHUTDOWN_GRACE_MS, new AbortController().signal).then(() => false)]);
-    // Anything still in temp/ (an upload cut short) goes to the dump now rather than at next start.
-    // A failure here (a full disk) must not keep the service from stopping: the next start does it.
-    await runtime.recover().catch((error: unknown) => {
-      log.warn('Files left in temp/ could not be moved to the dump while stopping; the next start moves them.', { error: error instanceof Error ? error.message : String(error) });
-    });
-    log.info(inTime ? 'Agent stopped.' : 'Agent stopped; the step in progress was abandoned (its file is kept and retried).');
-    await reportWindowsEventBeforeExit('stopped', `datapipe-agent ${AGENT_VERSION} stopped.`);
-    return ExitCode.ok;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGBREAK', onSignal);
-    await runtime.close();
-    await lock.release();
-  }
+  return EXIT_CODES[await runServiceLoop(config, { console: options.console, writeErr })];
 }
