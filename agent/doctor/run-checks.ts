@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.ts';
 import { createUndiciDispatcher, expandProxySetting } from '../net/index.ts';
 import { LINUX } from '../service/layout.ts';
 import type { ServiceStatus } from '../service/types.ts';
-import { s3EndpointUrl } from '../jobs/runtime.ts';
+import { s3EndpointUrl } from '../sinks/s3/endpoint.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { checkClock, readingsFrom } from './clock.ts';
 import { checkConfig, checkCredentials, checkDisk, checkFolders } from './local-checks.ts';
@@ -36,7 +36,7 @@ const SILENT: Logger = { error() {}, warn() {}, info() {}, debug() {}, child: ()
 export function endpointsOf(config: AgentConfig): { openMeteo: Endpoint; s3: Endpoint } {
   return {
     openMeteo: { id: 'open-meteo', label: 'Open-Meteo', url: config.openMeteo.url, setting: '[open_meteo] url' },
-    s3: { id: 's3', label: 'S3', url: s3EndpointUrl(config), setting: config.s3.endpoint ? '[s3] endpoint' : '[s3] region' },
+    s3: { id: 's3', label: 'S3', url: s3EndpointUrl(config.s3), setting: config.s3.endpoint ? '[s3] endpoint' : '[s3] region' },
   };
 }
 

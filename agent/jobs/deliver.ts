@@ -12,7 +12,7 @@
 // is quarantined, never sent (agent/spool/quarantine.ts).
 import { SinkError, SpoolFileRejected } from '../errors.ts';
 import type { S3Sink } from '../sinks/s3/sink.ts';
-import { objectKeyFor } from '../spool/file-names.ts';
+import { objectKeyFor } from '../sinks/s3/object-key.ts';
 import type { PackManifest } from '../spool/pack-journal.ts';
 import { encodePackBody, sha256Hex } from '../spool/pack.ts';
 import type { Spool, SpooledFile } from '../spool/spool.ts';

@@ -6,6 +6,7 @@ import { createLogger, type AgentLogger } from '../log/logger.ts';
 import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, expandProxySetting, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
+import { s3EndpointUrl } from '../sinks/s3/endpoint.ts';
 import { createRolesAnywhereCredentials, describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
 import { createSpool, type Spool } from '../spool/spool.ts';
 import { createStatusStore, type StatusStore } from '../state/status-store.ts';
@@ -28,13 +29,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function s3EndpointUrl(config: AgentConfig): string {
-  return config.s3.endpoint ?? `https://s3.${config.s3.region}.amazonaws.com`;
-}
-
 export async function createRuntime(config: AgentConfig, options: { console: boolean }): Promise<Runtime> {
   const logger = createLogger({ dir: config.logging.dir, level: config.logging.level, keepDays: config.logging.keepDays, console: options.console });
-  const s3Url = s3EndpointUrl(config);
+  const s3Url = s3EndpointUrl(config.s3);
   // proxy = system / pac+...: one decision per target, made here for both clients.
   const expanded = await expandProxySetting(config.network, [config.openMeteo.url, s3Url]);
   const [openMeteoNetwork, s3Network] = expanded.networks as [AgentConfig['network'], AgentConfig['network']];

@@ -1,4 +1,5 @@
-// Cycle file names and the S3 keys derived from them.
+// Cycle file names: what a spooled file is called, and what its name says about it. The S3 key a
+// name maps to is the sink's business (agent/sinks/s3/object-key.ts).
 //
 //   acme-001_20261121T101503123Z_3f9a0c1d2e4b5a69.ndjson
 //   <customer>_<cycle start, compact UTC>_<first 16 hex of the body's sha256>.ndjson
@@ -46,9 +47,4 @@ export function parseSpoolFileName(name: string): SpoolFileName | undefined {
 export function contentHashMatches(name: string, body: Buffer): boolean {
   const match = NAME_PATTERN.exec(name);
   return match !== null && createHash('sha256').update(body).digest('hex').slice(0, 16) === match[4];
-}
-
-/** `<prefix>customer=<id>/date=<YYYY-MM-DD>/<file name>` */
-export function objectKeyFor(prefix: string, file: SpoolFileName): string {
-  return `${prefix}customer=${file.customerId}/date=${file.date}/${file.name}`;
 }

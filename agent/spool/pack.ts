@@ -9,10 +9,12 @@
 // The hash is taken over the uncompressed NDJSON, so the name does not depend on the zlib build.
 // Packs never mix customers or date partitions (the key carries both). The `pack-` part makes a
 // pack recognisable in S3 and keeps it from ever parsing as a cycle file name.
+// A pack's S3 key is fixed here, before its PUT, because the manifest that makes a crash safe
+// must name it; the layout itself is the sink's (agent/sinks/s3/object-key.ts, pure and SDK-free).
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { compactUtc } from '../envelope/records.ts';
-import { objectKeyFor } from './file-names.ts';
+import { objectKeyFor } from '../sinks/s3/object-key.ts';
 
 export interface PackLimits {
   /** Most records (NDJSON lines) in one pack. */
@@ -64,7 +66,7 @@ export function packIdentityFor(
   gzip: boolean,
 ): PackIdentity {
   const name = `${first.customerId}_${compactUtc(first.createdAt)}_pack-${sha256.slice(0, 16)}.ndjson${gzip ? '.gz' : ''}`;
-  return { name, key: objectKeyFor(prefix, { name, customerId: first.customerId, date: first.date, createdAt: first.createdAt }), sha256 };
+  return { name, key: objectKeyFor(prefix, { name, customerId: first.customerId, date: first.date }), sha256 };
 }
 
 /** The bytes that go to S3. */

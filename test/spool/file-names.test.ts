@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cycleFileName, objectKeyFor, parseSpoolFileName } from '../../agent/spool/file-names.ts';
+import { cycleFileName, parseSpoolFileName } from '../../agent/spool/file-names.ts';
 
 describe('cycle file names', () => {
   const started = new Date('2026-11-21T23:59:03.123Z');
@@ -27,10 +27,4 @@ describe('cycle file names', () => {
     'does not recognise %s',
     (name) => expect(parseSpoolFileName(name)).toBeUndefined(),
   );
-
-  it('derives the key <prefix>customer=<id>/date=<UTC date>/<name>', () => {
-    const parsed = parseSpoolFileName(cycleFileName('acme', started, Buffer.from('x')))!;
-    expect(objectKeyFor('raw/', parsed)).toBe(`raw/customer=acme/date=2026-11-21/${parsed.name}`);
-    expect(objectKeyFor('', parsed)).toBe(`customer=acme/date=2026-11-21/${parsed.name}`);
-  });
 });

@@ -1,9 +1,10 @@
 // S3 objects as the agent writes them, built with the agent's own code: records from
-// agent/envelope/records.ts, cycle file names and keys from agent/spool/file-names.ts, backlog
-// packs (plain and .ndjson.gz) from agent/spool/pack.ts. Bad records are built records mutated.
+// agent/envelope/records.ts, cycle file names from agent/spool/file-names.ts, keys from
+// agent/sinks/s3/object-key.ts, backlog packs (plain and .ndjson.gz) from agent/spool/pack.ts. Bad records are built records mutated.
 import type { Location } from '../../../agent/config/types.ts';
 import { buildAgentStatus, buildObservation, toNdjson, type AgentIdentity, type EnvelopeRecord, type LocationOutcome } from '../../../agent/envelope/records.ts';
-import { cycleFileName, objectKeyFor, parseSpoolFileName } from '../../../agent/spool/file-names.ts';
+import { objectKeyFor } from '../../../agent/sinks/s3/object-key.ts';
+import { cycleFileName, parseSpoolFileName } from '../../../agent/spool/file-names.ts';
 import { encodePackBody, identifyPack } from '../../../agent/spool/pack.ts';
 import { SAMPLE_VARIABLES } from '../sql-scripts.ts';
 
