@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { validateConfigFile, checkFolderWritable } from '../config/load.ts';
 import type { AgentConfig } from '../config/types.ts';
 import { ConfigError, formatConfigProblem } from '../errors.ts';
-import { loadCredentialsFile, type S3Credentials } from '../sinks/s3/sink.ts';
+// The parser alone, not sink.ts: reading the file must not load the AWS SDK.
+import { loadCredentialsFile, type S3Credentials } from '../sinks/s3/credentials-file.ts';
 import { createSpool } from '../spool/spool.ts';
 import { fail, pass, warn, type CheckResult } from './types.ts';
 

@@ -1,18 +1,17 @@
 // Doctor's credentials line for IAM Roles Anywhere sites: the certificate and key are readable,
 // belong together and are valid (WARN within 30 days of expiry, FAIL when expired), and the
 // provider the S3 canary below uses to prove CreateSession works end to end.
-import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AgentConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { describeCertificate } from '../sinks/s3/roles-anywhere/certificate-status.ts';
-import { createRolesAnywhereCredentials, type RolesAnywhereProvider } from '../sinks/s3/roles-anywhere/index.ts';
+import { createRolesAnywhereCredentials, type RolesAnywhereCredentials, type RolesAnywhereProvider } from '../sinks/s3/roles-anywhere/index.ts';
 import { fail, pass, warn, type CheckResult } from './types.ts';
 
 export async function checkRolesAnywhere(
   config: AgentConfig,
   logger: Logger,
   now: Date,
-): Promise<{ result: CheckResult; usable: boolean; credentials?: RolesAnywhereProvider; requestHandler?: NodeHttpHandler }> {
+): Promise<{ result: CheckResult; usable: boolean; credentials?: RolesAnywhereProvider; requestHandler?: RolesAnywhereCredentials['requestHandler'] }> {
   const id = 's3.credentials';
   const title = 'S3 credentials: IAM Roles Anywhere certificate';
   const section = config.rolesAnywhere;

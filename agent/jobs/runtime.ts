@@ -3,10 +3,11 @@
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/types.ts';
 import { createLogger, type AgentLogger } from '../log/logger.ts';
-import { createNodeHttpHandler, createUndiciDispatcher, describeProxy, expandProxySetting, resolveProxy } from '../net/index.ts';
+import { createUndiciDispatcher, describeProxy, expandProxySetting, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource, type OpenMeteoSource } from '../sources/open-meteo/index.ts';
 import { createS3Sink, loadCredentialsFile, type S3Sink } from '../sinks/s3/sink.ts';
 import { s3EndpointUrl } from '../sinks/s3/endpoint.ts';
+import { createNodeHttpHandler } from '../sinks/s3/node-http-handler.ts';
 import { createRolesAnywhereCredentials, describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
 import { createSpool, type Spool } from '../spool/spool.ts';
 import { createStatusStore, type StatusStore } from '../state/status-store.ts';

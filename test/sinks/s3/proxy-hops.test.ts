@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '../../../agent/config/secret.ts';
 import { SinkError } from '../../../agent/errors.ts';
-import { createNodeHttpHandler, describeProxy } from '../../../agent/net/index.ts';
+import { describeProxy } from '../../../agent/net/index.ts';
+import { createNodeHttpHandler } from '../../../agent/sinks/s3/node-http-handler.ts';
 import { createS3Sink } from '../../../agent/sinks/s3/sink.ts';
 import { createListLogger } from '../../helpers/list-logger.ts';
 import { startTestProxy } from '../../helpers/proxy.ts';

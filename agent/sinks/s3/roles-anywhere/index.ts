@@ -6,7 +6,7 @@
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { NetworkConfig, RolesAnywhereConfig } from '../../../config/types.ts';
 import type { Logger } from '../../../log/logger.ts';
-import { createNodeHttpHandler } from '../../../net/index.ts';
+import { createNodeHttpHandler } from '../node-http-handler.ts';
 import { createRolesAnywhereProvider, type RolesAnywhereProvider } from './provider.ts';
 
 export { createRolesAnywhereProvider, REFRESH_MARGIN_MS, type RolesAnywhereProvider } from './provider.ts';
@@ -18,12 +18,17 @@ export function describeRolesAnywhereSource(config: RolesAnywhereConfig): string
 }
 
 /** The provider for the S3 client and the handler it sends CreateSession through (destroy it at shutdown). */
+export interface RolesAnywhereCredentials {
+  provider: RolesAnywhereProvider;
+  requestHandler: NodeHttpHandler;
+}
+
 export async function createRolesAnywhereCredentials(
   config: RolesAnywhereConfig,
   network: NetworkConfig,
   logger: Logger,
   timeoutMs = 30_000,
-): Promise<{ provider: RolesAnywhereProvider; requestHandler: NodeHttpHandler }> {
+): Promise<RolesAnywhereCredentials> {
   const requestHandler = await createNodeHttpHandler(network, config.endpoint, { requestTimeoutMs: timeoutMs, connectionTimeoutMs: Math.min(timeoutMs, 10_000) });
   const provider = createRolesAnywhereProvider({ settings: config, files: config, requestHandler, logger });
   return { provider, requestHandler };

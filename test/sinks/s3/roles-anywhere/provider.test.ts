@@ -10,7 +10,7 @@ import { Secret } from '../../../../agent/config/secret.ts';
 import type { RolesAnywhereConfig } from '../../../../agent/config/types.ts';
 import { SinkError } from '../../../../agent/errors.ts';
 import { redactText } from '../../../../agent/log/redact.ts';
-import { createNodeHttpHandler } from '../../../../agent/net/index.ts';
+import { createNodeHttpHandler } from '../../../../agent/sinks/s3/node-http-handler.ts';
 import { createSession } from '../../../../agent/sinks/s3/roles-anywhere/create-session.ts';
 import { readSigningIdentity } from '../../../../agent/sinks/s3/roles-anywhere/identity.ts';
 import { describeRolesAnywhereSource } from '../../../../agent/sinks/s3/roles-anywhere/index.ts';

@@ -4,15 +4,17 @@
 // forwards plain-http endpoints (a local S3-compatible server) as absolute-URI requests. Both
 // agents keep connections alive; network.ca_file applies to the endpoint's TLS session inside the
 // tunnel and to an https:// proxy itself.
+// In sinks/s3/ because it is built on the SDK's @smithy/node-http-handler (only sinks/s3 loads the
+// SDK); the proxy decision and the CA file it applies are net/'s (net/proxy.ts, net/ca-file.ts).
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
-import type { NetworkConfig } from '../config/types.ts';
-import { loadTrustedCertificates } from './ca-file.ts';
-import { prepareProxy, type PreparedProxy } from './proxy.ts';
+import type { NetworkConfig } from '../../config/types.ts';
+import { loadTrustedCertificates } from '../../net/ca-file.ts';
+import { prepareProxy, type PreparedProxy } from '../../net/proxy.ts';
 
 export interface NodeHttpHandlerTimeouts {
   /** Whole request and response; the request fails with a TimeoutError when exceeded. */
