@@ -1,6 +1,28 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The AWS SDK (and the Smithy packages it is built on): only the S3 sink may load them. */
+const SDK_PACKAGES = ['@aws-sdk/*', '@smithy/*'];
+const SDK_MESSAGE = 'Only agent/sinks/s3/ uses the AWS SDK (house style: one stage talks to S3). Move the code there, or import an SDK-free module from it.';
+const EXIT_MESSAGE = 'Only agent/cli/ sets exit codes: return a result and let the command map it (agent/cli/exit-codes.ts).';
+
+/** The rules for one part of agent/: may it load the SDK, may it set exit codes. */
+function houseRules({ sdk, exit }) {
+  const patterns = [
+    ...(sdk ? [] : [{ group: SDK_PACKAGES, message: SDK_MESSAGE }]),
+    ...(exit ? [] : [{ group: ['**/cli/exit-codes.ts'], message: EXIT_MESSAGE }]),
+  ];
+  return {
+    '@typescript-eslint/no-restricted-imports': patterns.length > 0 ? ['error', { patterns }] : 'off',
+    // import() is an expression, not an import declaration: no-restricted-imports does not see it.
+    'no-restricted-syntax': sdk ? 'off' : ['error', { selector: 'ImportExpression[source.value=/^@(aws-sdk|smithy)\\//]', message: SDK_MESSAGE }],
+    'no-restricted-properties': exit ? 'off' : ['error',
+      { object: 'process', property: 'exit', message: EXIT_MESSAGE },
+      { object: 'process', property: 'exitCode', message: EXIT_MESSAGE },
+    ],
+  };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.toolchain/', 'dist/', 'var/', '.demo/', 'coverage/'] },
   js.configs.recommended,
@@ -16,4 +38,13 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // House rules for the product's code (STYLE.md, "Layout" and "Code"). test/ and installer/ are
+    // exempt: tests drive S3 stand-ins with the SDK's own clients and types, and the build scripts
+    // and test helpers are programs of their own that set their own exit status.
+    files: ['agent/**/*.ts'],
+    rules: houseRules({ sdk: false, exit: false }),
+  },
+  { files: ['agent/sinks/s3/**/*.ts'], rules: houseRules({ sdk: true, exit: false }) },
+  { files: ['agent/cli/**/*.ts'], rules: houseRules({ sdk: false, exit: true }) },
 );
