@@ -14,7 +14,6 @@ import { SinkError, type SourceErrorKind } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { describeProxy, resolveProxy } from '../net/index.ts';
 import { createOpenMeteoSource } from '../sources/open-meteo/index.ts';
-import { describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
 import type { S3SinkOptions } from '../sinks/s3/sink.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { fail, pass, warn, type CheckResult } from './types.ts';
@@ -66,7 +65,11 @@ export async function checkS3Canary(config: AgentConfig, credentials: S3SinkOpti
   const key = canaryKey(config, now);
   // Loaded here, not at the top: the AWS SDK is needed only when the canary is really sent, and
   // `doctor` skips it when S3 is unreachable or there are no usable credentials.
-  const [{ createNodeHttpHandler }, { createS3Sink }] = await Promise.all([import('../sinks/s3/node-http-handler.ts'), import('../sinks/s3/sink.ts')]);
+  const [{ createNodeHttpHandler }, { createS3Sink }, { describeRolesAnywhereSource }] = await Promise.all([
+    import('../sinks/s3/node-http-handler.ts'),
+    import('../sinks/s3/sink.ts'),
+    import('../sinks/s3/roles-anywhere/index.ts'),
+  ]);
   const requestHandler = await createNodeHttpHandler(config.network, s3Url, { requestTimeoutMs: CANARY_TIMEOUT_SECONDS * 1000, connectionTimeoutMs: 10_000 });
   const proxy = describeProxy(resolveProxy(s3Url, config.network));
   const credentialsSource = config.rolesAnywhere ? describeRolesAnywhereSource(config.rolesAnywhere) : undefined;

@@ -4,7 +4,7 @@
 import type { AgentConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { describeCertificate } from '../sinks/s3/roles-anywhere/certificate-status.ts';
-import { createRolesAnywhereCredentials, type RolesAnywhereCredentials, type RolesAnywhereProvider } from '../sinks/s3/roles-anywhere/index.ts';
+import type { RolesAnywhereCredentials, RolesAnywhereProvider } from '../sinks/s3/roles-anywhere/index.ts';
 import { fail, pass, warn, type CheckResult } from './types.ts';
 
 export async function checkRolesAnywhere(
@@ -18,6 +18,8 @@ export async function checkRolesAnywhere(
   if (!section) throw new Error('checkRolesAnywhere needs [roles_anywhere]');
   const status = await describeCertificate(section, config.file, now);
   if (status.level === 'fail') return { result: fail(id, title, status.detail, status.fix ?? ''), usable: false };
+  // Loaded only for a certificate worth trying: the provider is built on the SDK's HTTP handler.
+  const { createRolesAnywhereCredentials } = await import('../sinks/s3/roles-anywhere/index.ts');
   const { provider, requestHandler } = await createRolesAnywhereCredentials(section, config.network, logger, 15_000);
   const detail = `${status.detail}; temporary credentials from ${new URL(section.endpoint).host} for ${section.roleArn} (the canary upload below proves it works)`;
   const result = status.level === 'warn' ? warn(id, title, detail, status.fix ?? '') : pass(id, title, detail);
