@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.ts';
 import { POISON_FILE_LIMIT } from '../sinks/s3/file-specific-errors.ts';
 import { untrustedManifestReason } from '../spool/manifest-check.ts';
 import type { PackManifest } from '../spool/pack-journal.ts';
+import type { KeyOf } from '../spool/pack.ts';
 import type { QuarantineReason } from '../spool/quarantine.ts';
 import type { Spool } from '../spool/spool.ts';
 import type { DumpFileFailures } from '../state/status-store.ts';
@@ -41,7 +42,7 @@ export async function quarantineAndLog(
 export async function setAsideUntrusted(
   spool: Spool,
   logger: Logger,
-  site: { prefix: string; customerId?: string },
+  site: { keyOf: KeyOf; customerId?: string },
 ): Promise<{ manifests: PackManifest[]; confirmed: Set<string>; quarantined: number }> {
   let quarantined = 0;
   for (const path of await spool.listDumpSpecial()) {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { SinkError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { isFileSpecificRefusal } from '../sinks/s3/file-specific-errors.ts';
+import { keysUnder } from '../sinks/s3/object-key.ts';
 import type { S3Sink } from '../sinks/s3/sink.ts';
 import { planDrain, type DrainUnit } from '../spool/pack-plan.ts';
 import { DEFAULT_PACK_LIMITS, type PackLimits } from '../spool/pack.ts';
@@ -77,7 +78,7 @@ interface PassState {
 }
 
 export async function drainDump(deps: DrainDeps, signal?: AbortSignal): Promise<DrainResult> {
-  const setAside = await setAsideUntrusted(deps.spool, deps.logger, { prefix: deps.prefix, ...(deps.customerId ? { customerId: deps.customerId } : {}) });
+  const setAside = await setAsideUntrusted(deps.spool, deps.logger, { keyOf: keysUnder(deps.prefix), ...(deps.customerId ? { customerId: deps.customerId } : {}) });
   const { manifests, confirmed } = setAside;
   const files = await deps.spool.listDump();
   if (files.length === 0 && manifests.length === 0) {
@@ -93,7 +94,7 @@ export async function drainDump(deps: DrainDeps, signal?: AbortSignal): Promise<
   const units = countPacks(planDrain({
     files, manifests, confirmed, sentAlone,
     limits: { ...DEFAULT_PACK_LIMITS, ...deps.packLimits },
-    prefix: deps.prefix,
+    keyOf: keysUnder(deps.prefix),
     gzip: deps.gzipPacks ?? false,
     read: (path) => deps.spool.read(path),
     waitForPackRoom: room.wait,

@@ -4,10 +4,10 @@
 // and plans its files as if it did not exist.
 import { parseSpoolFileName } from './file-names.ts';
 import type { PackManifest } from './pack-journal.ts';
-import { packIdentityFor } from './pack.ts';
+import { packIdentityFor, type KeyOf } from './pack.ts';
 
 /** Undefined when the manifest is trustworthy; otherwise what is wrong with it. */
-export function untrustedManifestReason(manifest: PackManifest, site: { prefix: string; customerId?: string }): string | undefined {
+export function untrustedManifestReason(manifest: PackManifest, site: { keyOf: KeyOf; customerId?: string }): string | undefined {
   if (manifest.sources.length === 0) return 'it lists no files';
   if (new Set(manifest.sources).size !== manifest.sources.length) return 'it lists a file twice';
   const parsed = manifest.sources.map((source) => parseSpoolFileName(source));
@@ -19,7 +19,7 @@ export function untrustedManifestReason(manifest: PackManifest, site: { prefix: 
   if (parsed.some((file) => file!.customerId !== first.customerId || file!.date !== first.date)) return 'its files span more than one customer or date partition';
   if (!/^[0-9a-f]{64}$/.test(manifest.sha256)) return 'its content hash is not a sha256';
   if (!Number.isSafeInteger(manifest.records) || manifest.records < 1 || !Number.isSafeInteger(manifest.bytes) || manifest.bytes < 1) return 'its record or byte count is not a positive whole number';
-  const expected = packIdentityFor(site.prefix, first, manifest.sha256, manifest.gzip);
+  const expected = packIdentityFor(site.keyOf, first, manifest.sha256, manifest.gzip);
   if (manifest.name !== expected.name) return `its name is not the one its content gives (${expected.name})`;
   if (manifest.key !== expected.key) return `its S3 key is not the one this site derives (${expected.key}); s3.prefix may have changed since it was written`;
   return undefined;

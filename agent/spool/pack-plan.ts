@@ -8,7 +8,7 @@
 // It is a lazy generator: a pack's sources are read only when the pack is next, so memory holds a
 // few packs, not the backlog. Concurrent `next()` calls are queued by the generator itself.
 import type { PackManifest } from './pack-journal.ts';
-import { countNdjsonRecords, identifyPack, type PackLimits } from './pack.ts';
+import { countNdjsonRecords, identifyPack, type KeyOf, type PackLimits } from './pack.ts';
 import type { SpooledFile } from './spool.ts';
 
 export type DrainUnit =
@@ -25,7 +25,8 @@ export interface PlanInput {
   /** Files with a "sent alone" note (PackJournal.listSentAlone). */
   sentAlone: Set<string>;
   limits: PackLimits;
-  prefix: string;
+  /** The S3 key of a pack, for its manifest (agent/sinks/s3/object-key.ts keysUnder). */
+  keyOf: KeyOf;
   gzip: boolean;
   read(path: string): Promise<Buffer>;
   /** Awaited before a new pack is read, so a pass holds only a few packs in memory. */
@@ -144,7 +145,7 @@ function* flush(chunk: Candidate[], input: PlanInput): Generator<DrainUnit> {
   }
   const ndjson = Buffer.concat(chunk.map((c) => c.body));
   const first = chunk[0]!.file;
-  const identity = identifyPack(input.prefix, first, ndjson, input.gzip);
+  const identity = identifyPack(input.keyOf, first, ndjson, input.gzip);
   const manifest: PackManifest = {
     version: 1,
     ...identity,

@@ -10,11 +10,11 @@
 // Packs never mix customers or date partitions (the key carries both). The `pack-` part makes a
 // pack recognisable in S3 and keeps it from ever parsing as a cycle file name.
 // A pack's S3 key is fixed here, before its PUT, because the manifest that makes a crash safe
-// must name it; the layout itself is the sink's (agent/sinks/s3/object-key.ts, pure and SDK-free).
+// must name it; the layout itself is the sink's: callers pass it in as `keyOf`
+// (agent/sinks/s3/object-key.ts keysUnder, from jobs/).
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { compactUtc } from '../envelope/records.ts';
-import { objectKeyFor } from '../sinks/s3/object-key.ts';
 
 export interface PackLimits {
   /** Most records (NDJSON lines) in one pack. */
@@ -44,29 +44,32 @@ export function isPackName(name: string): boolean {
   return PACK_NAME_PATTERN.test(name);
 }
 
+/** Where a file with this name and partition goes in the bucket (the sink's key layout). */
+export type KeyOf = (file: { name: string; customerId: string; date: string }) => string;
+
 export function sha256Hex(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
 /** Name and key of the pack holding `ndjson`, in the partition of its first source. */
 export function identifyPack(
-  prefix: string,
+  keyOf: KeyOf,
   first: { customerId: string; date: string; createdAt: Date },
   ndjson: Buffer,
   gzip: boolean,
 ): PackIdentity {
-  return packIdentityFor(prefix, first, sha256Hex(ndjson), gzip);
+  return packIdentityFor(keyOf, first, sha256Hex(ndjson), gzip);
 }
 
 /** The same from the NDJSON's hash alone: what a manifest must say if the agent wrote it. */
 export function packIdentityFor(
-  prefix: string,
+  keyOf: KeyOf,
   first: { customerId: string; date: string; createdAt: Date },
   sha256: string,
   gzip: boolean,
 ): PackIdentity {
   const name = `${first.customerId}_${compactUtc(first.createdAt)}_pack-${sha256.slice(0, 16)}.ndjson${gzip ? '.gz' : ''}`;
-  return { name, key: objectKeyFor(prefix, { name, customerId: first.customerId, date: first.date }), sha256 };
+  return { name, key: keyOf({ name, customerId: first.customerId, date: first.date }), sha256 };
 }
 
 /** The bytes that go to S3. */

@@ -12,6 +12,7 @@ import { POISON_FILE_LIMIT } from '../../agent/sinks/s3/file-specific-errors.ts'
 import { cycleFileName } from '../../agent/spool/file-names.ts';
 import { planDrain } from '../../agent/spool/pack-plan.ts';
 import { DEFAULT_PACK_LIMITS } from '../../agent/spool/pack.ts';
+import { keysUnder } from '../../agent/sinks/s3/object-key.ts';
 import { MAX_SPOOL_FILE_BYTES } from '../../agent/spool/safe-read.ts';
 import { createSpool, type Spool } from '../../agent/spool/spool.ts';
 import { createStatusStore } from '../../agent/state/status-store.ts';
@@ -77,7 +78,7 @@ describe('a drain pass in a hostile storage folder', () => {
   /** The pack a pass would make of the dump, with its manifest written: a crash before its PUT. */
   async function interruptedPack() {
     const units = planDrain({
-      files: await spool.listDump(), manifests: [], sentAlone: new Set(), limits: DEFAULT_PACK_LIMITS, prefix: 'raw/', gzip: false,
+      files: await spool.listDump(), manifests: [], sentAlone: new Set(), limits: DEFAULT_PACK_LIMITS, keyOf: keysUnder('raw/'), gzip: false,
       read: (path) => spool.read(path),
     });
     const next = await units.next();

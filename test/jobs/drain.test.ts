@@ -12,6 +12,7 @@ import { createS3Sink, type S3Sink } from '../../agent/sinks/s3/sink.ts';
 import { cycleFileName } from '../../agent/spool/file-names.ts';
 import { planDrain } from '../../agent/spool/pack-plan.ts';
 import { DEFAULT_PACK_LIMITS } from '../../agent/spool/pack.ts';
+import { keysUnder } from '../../agent/sinks/s3/object-key.ts';
 import { createSpool, type Spool } from '../../agent/spool/spool.ts';
 import { createStatusStore } from '../../agent/state/status-store.ts';
 import { Secret } from '../../agent/config/secret.ts';
@@ -239,7 +240,7 @@ describe('dump retry pass', () => {
     async function crashAt(point: 'before upload' | 'after upload' | 'mid-deletes' | 'after deletes') {
       await dumpFiles(RECORDS);
       const units = planDrain({
-        files: await spool.listDump(), manifests: [], sentAlone: new Set(), limits: DEFAULT_PACK_LIMITS, prefix: 'raw/', gzip: false,
+        files: await spool.listDump(), manifests: [], sentAlone: new Set(), limits: DEFAULT_PACK_LIMITS, keyOf: keysUnder('raw/'), gzip: false,
         read: (path) => spool.read(path),
       });
       const next = await units.next();

@@ -4,13 +4,14 @@ import { cycleFileName } from '../../agent/spool/file-names.ts';
 import { untrustedManifestReason } from '../../agent/spool/manifest-check.ts';
 import type { PackManifest } from '../../agent/spool/pack-journal.ts';
 import { identifyPack } from '../../agent/spool/pack.ts';
+import { keysUnder } from '../../agent/sinks/s3/object-key.ts';
 
 const bodies = [0, 1, 2].map((n) => Buffer.from(`{"record_id":"r${n}"}\n`));
 const sources = bodies.map((body, n) => cycleFileName('acme', new Date(Date.UTC(2026, 10, 21, 10, n)), body));
 const ndjson = Buffer.concat(bodies);
-const identity = identifyPack('raw/', { customerId: 'acme', date: '2026-11-21', createdAt: new Date(Date.UTC(2026, 10, 21, 10, 0)) }, ndjson, false);
+const identity = identifyPack(keysUnder('raw/'), { customerId: 'acme', date: '2026-11-21', createdAt: new Date(Date.UTC(2026, 10, 21, 10, 0)) }, ndjson, false);
 const good: PackManifest = { version: 1, ...identity, records: 3, bytes: ndjson.length, gzip: false, sources };
-const site = { prefix: 'raw/', customerId: 'acme' };
+const site = { keyOf: keysUnder('raw/'), customerId: 'acme' };
 
 describe('untrustedManifestReason', () => {
   it('trusts a manifest the agent made', () => {
@@ -33,6 +34,6 @@ describe('untrustedManifestReason', () => {
   });
 
   it('refuses a manifest written under another s3.prefix', () => {
-    expect(untrustedManifestReason(good, { prefix: 'new/', customerId: 'acme' })).toMatch(/s3\.prefix may have changed/);
+    expect(untrustedManifestReason(good, { keyOf: keysUnder('new/'), customerId: 'acme' })).toMatch(/s3\.prefix may have changed/);
   });
 });

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseSpoolFileName } from '../../agent/spool/file-names.ts';
 import { createPackJournal, type PackManifest } from '../../agent/spool/pack-journal.ts';
+import { keysUnder } from '../../agent/sinks/s3/object-key.ts';
 import { countNdjsonRecords, encodePackBody, identifyPack, isPackName } from '../../agent/spool/pack.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
 
@@ -13,12 +14,12 @@ const ndjson = Buffer.from('{"record_id":"a"}\n{"record_id":"b"}\n');
 
 describe('packs', () => {
   it('are named and keyed by their content, in the partition of their first file, recognisably', () => {
-    const pack = identifyPack('raw/', first, ndjson, false);
+    const pack = identifyPack(keysUnder('raw/'), first, ndjson, false);
     expect(pack.name).toMatch(/^acme-001_20261121T101503123Z_pack-[0-9a-f]{16}\.ndjson$/);
     expect(pack.key).toBe(`raw/customer=acme-001/date=2026-11-21/${pack.name}`);
-    expect(identifyPack('raw/', first, Buffer.from(ndjson), false)).toEqual(pack);
-    expect(identifyPack('raw/', first, Buffer.from('{"record_id":"c"}\n'), false).name).not.toBe(pack.name);
-    expect(identifyPack('raw/', first, ndjson, true).name).toBe(`${pack.name}.gz`);
+    expect(identifyPack(keysUnder('raw/'), first, Buffer.from(ndjson), false)).toEqual(pack);
+    expect(identifyPack(keysUnder('raw/'), first, Buffer.from('{"record_id":"c"}\n'), false).name).not.toBe(pack.name);
+    expect(identifyPack(keysUnder('raw/'), first, ndjson, true).name).toBe(`${pack.name}.gz`);
     expect(isPackName(pack.name)).toBe(true);
     expect(parseSpoolFileName(pack.name)).toBeUndefined(); // never mistaken for a cycle file
     expect(isPackName('acme-001_20261121T101503123Z_3f9a0c1d2e4b5a69.ndjson')).toBe(false);
@@ -26,8 +27,8 @@ describe('packs', () => {
 
   it('matches the Snowpipe pattern of sql/02_ingest.sql', () => {
     const pattern = /^(.*\/)?customer=[A-Za-z0-9_-]{1,64}\/date=[0-9]{4}-[0-9]{2}-[0-9]{2}\/[^/]+[.]ndjson([.]gz)?$/;
-    expect(identifyPack('raw/', first, ndjson, false).key).toMatch(pattern);
-    expect(identifyPack('', first, ndjson, true).key).toMatch(pattern);
+    expect(identifyPack(keysUnder('raw/'), first, ndjson, false).key).toMatch(pattern);
+    expect(identifyPack(keysUnder(''), first, ndjson, true).key).toMatch(pattern);
   });
 
   it('gzip the same NDJSON to the same bytes every time', () => {

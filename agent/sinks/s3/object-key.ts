@@ -5,9 +5,9 @@
 // Customer and date come from the file's name (agent/spool/file-names.ts), not from today's
 // config or clock, so a file retried days later still lands in its own partition, under the same
 // key as every earlier attempt (Snowpipe's name-based dedup relies on it). sql/02_ingest.sql's pipe
-// PATTERN matches this layout and takes a record's customer from `customer=`. Pure and SDK-free: the pack
-// planner in spool/ records a pack's key in its manifest before the PUT, and doctor and tests
-// use it without loading the AWS SDK.
+// PATTERN matches this layout and takes a record's customer from `customer=`. Pure and SDK-free:
+// jobs/ hands keysUnder(prefix) to the spool's pack planner, which must write a pack's key into its
+// manifest before the PUT, without the spool knowing the layout.
 
 /** The parts of a spool file name a key is made of (a SpoolFileName is one). */
 export interface KeyedFile {
@@ -20,4 +20,9 @@ export interface KeyedFile {
 /** `<prefix>customer=<id>/date=<YYYY-MM-DD>/<file name>`; `prefix` is '' or ends with '/'. */
 export function objectKeyFor(prefix: string, file: KeyedFile): string {
   return `${prefix}customer=${file.customerId}/date=${file.date}/${file.name}`;
+}
+
+/** objectKeyFor with the site's `s3.prefix` fixed: what the spool's pack code takes as `keyOf`. */
+export function keysUnder(prefix: string): (file: KeyedFile) => string {
+  return (file) => objectKeyFor(prefix, file);
 }

@@ -3,7 +3,7 @@
 // agent/sinks/s3/object-key.ts, backlog packs (plain and .ndjson.gz) from agent/spool/pack.ts. Bad records are built records mutated.
 import type { Location } from '../../../agent/config/types.ts';
 import { buildAgentStatus, buildObservation, toNdjson, type AgentIdentity, type EnvelopeRecord, type LocationOutcome } from '../../../agent/envelope/records.ts';
-import { objectKeyFor } from '../../../agent/sinks/s3/object-key.ts';
+import { keysUnder, objectKeyFor } from '../../../agent/sinks/s3/object-key.ts';
 import { cycleFileName, parseSpoolFileName } from '../../../agent/spool/file-names.ts';
 import { encodePackBody, identifyPack } from '../../../agent/spool/pack.ts';
 import { SAMPLE_VARIABLES } from '../sql-scripts.ts';
@@ -86,7 +86,7 @@ export function packOf(files: CycleFile[], gzip: boolean): S3Object {
   const first = files[0];
   if (!first) throw new Error('fixture: a pack needs at least one file');
   const ndjson = Buffer.concat(files.map((f) => f.ndjson));
-  const identity = identifyPack(PREFIX, { customerId: first.customerId, date: first.date, createdAt: first.createdAt }, ndjson, gzip);
+  const identity = identifyPack(keysUnder(PREFIX), { customerId: first.customerId, date: first.date, createdAt: first.createdAt }, ndjson, gzip);
   return { key: identity.key, body: encodePackBody(ndjson, gzip) };
 }
 
