@@ -22,7 +22,7 @@ import type { S3Sink } from '../sinks/s3/sink.ts';
 import { planDrain, type DrainUnit } from '../spool/pack-plan.ts';
 import { DEFAULT_PACK_LIMITS, type PackLimits } from '../spool/pack.ts';
 import type { Spool, SpooledFile } from '../spool/spool.ts';
-import type { StatusStore } from '../state/status-store.ts';
+import type { DrainSummary, StatusStore } from '../state/status-store.ts';
 import { abandonPack, deliverPack, deliverSpooledFile, resumePack, type PackDeliveryResult } from './deliver.ts';
 import { logQuarantined, quarantinePoisonFiles, setAsideUntrusted } from './drain-quarantine.ts';
 import { forgetFailures, recordFailures, recordPass } from './drain-record.ts';
@@ -44,17 +44,11 @@ export interface DrainDeps {
   gzipPacks?: boolean;
 }
 
-export interface DrainResult {
-  /** Dump files S3 confirmed in this pass, alone or inside a pack. */
-  uploaded: number;
-  /** Dump files whose upload (alone or in a pack) failed in this pass. */
-  failed: number;
-  remaining: number;
+/** The stored pass summary (without its time) plus what only the caller needs. */
+export interface DrainResult extends Omit<DrainSummary, 'at' | 'stoppedBy'> {
   /** Objects S3 confirmed: packs plus files sent alone. */
   objects: number;
   packs: number;
-  /** Entries moved to the quarantine folder in this pass (only present when there were some). */
-  quarantined?: number;
   /** Why the pass stopped before trying every file, if it did. */
   stoppedBy?: SinkError;
 }
@@ -124,8 +118,12 @@ export async function drainDump(deps: DrainDeps, signal?: AbortSignal): Promise<
     ...(pass.stoppedBy ? { stoppedBy: pass.stoppedBy } : {}),
   };
   await recordPass(deps.store, result);
-  logPass(deps.logger, result);
   if (pass.stoppedBy) await recordError(deps.store, 's3', pass.stoppedBy.code, pass.stoppedBy.message, pass.stoppedBy.hint);
+  // The pass's one state write. Nothing here needs an earlier one: a crash before it loses only
+  // counts (a refusal counted once less, an entry for a file already gone), never a record, and
+  // dump files were remembered by the dedup before they reached dump/.
+  await deps.store.save();
+  logPass(deps.logger, result);
   return result;
 }
 
