@@ -13,6 +13,13 @@
 // a few passes (agent/jobs/drain-quarantine.ts), as are dump entries that are not regular files,
 // files whose bytes no longer match their name, and pack manifests the agent did not write.
 // Nothing leaves dump/ unless S3 confirmed the object holding it, or to the quarantine.
+//
+// Which layer retries (the S3 path, see agent/sinks/s3/sink.ts): the sink's own loop retries one
+// upload; the retry schedule (s3.retry_schedule) starts the next pass. A pass is not a retry
+// layer: it sends each file (or pack) once, and the failures-in-a-row stop is a pass stop, not a
+// retry limit: it ends this pass early and leaves the rest, uncounted, for the next scheduled
+// pass. An abandoned pack's files sent alone in the same pass are a fallback to other keys, not a
+// retry of the pack. The per-file failure counts only decide the quarantine, never a wait.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SinkError } from '../errors.ts';
