@@ -4,6 +4,12 @@
 // warehouse can tell a silent site from a site whose source is failing. When the dump has reached
 // max_dump_mb the cycle is skipped (an error line each time) instead of deleting anything; it
 // resumes by itself once drains free space.
+//
+// State (state/status.json) is written at most twice per cycle: once when the cycle file is
+// durable in temp/ and holds new observations (the observation dedup must be on disk before the
+// file can leave temp/: the upload deletes it, a failure moves it to the dump; a crash before that
+// write leaves the file in temp/, where recover-temp.ts rebuilds the dedup from it), and once at
+// the end with the cycle's summary, outcomes and errors.
 import type { AgentConfig } from '../config/types.ts';
 import { buildAgentStatus, buildObservation, toNdjson, type AgentIdentity, type EnvelopeRecord, type LocationOutcome } from '../envelope/records.ts';
 import type { Logger } from '../log/logger.ts';
@@ -12,7 +18,7 @@ import { MAX_FUTURE_SECONDS, type LocationResult, type OpenMeteoSource } from '.
 import type { S3Sink } from '../sinks/s3/sink.ts';
 import { cycleFileName, parseSpoolFileName } from '../spool/file-names.ts';
 import type { DumpUsage, Spool } from '../spool/spool.ts';
-import type { LocationState, StatusStore } from '../state/status-store.ts';
+import type { CycleSummary, LocationState, StatusStore } from '../state/status-store.ts';
 import { deliverSpooledFile } from './deliver.ts';
 import { logQuarantined } from './drain-quarantine.ts';
 import { alreadyWritten, rememberObservedAt } from './observation-memory.ts';
@@ -29,13 +35,10 @@ export interface CollectDeps {
   now?: () => Date;
 }
 
-export interface CycleResult {
-  outcome: 'ok' | 'partial' | 'failed' | 'skipped';
-  locationsOk: number;
-  locationsFailed: number;
-  fileName?: string;
-  delivery: 'uploaded' | 'dumped' | 'none';
-  reason?: string;
+/** The stored summary plus what only the caller needs. */
+export interface CycleResult extends CycleSummary {
+  /** Ids of the locations that failed this cycle, in config order. */
+  failedLocations: string[];
   /** Observations newer than the last ones written (unchanged values are not written again). */
   newObservations?: number;
 }
@@ -51,6 +54,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   const results = await fetchGuarded(deps, signal);
   const state = await deps.store.read();
   const firstFailure = results.find((result) => !result.ok);
+  // In the copy only: written with the cycle file's observations or at the end of the cycle.
   if (firstFailure && !firstFailure.ok) {
     await recordError(deps.store, 'open-meteo', firstFailure.error.kind, firstFailure.error.message);
   }
@@ -72,17 +76,22 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   if (!delivery.ok && !delivery.quarantined) await deps.spool.moveToDump(path);
 
   const locationsOk = outcomes.filter((o) => o.outcome === 'ok').length;
+  const finishedAt = now();
   const result: CycleResult = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
     outcome: locationsOk === outcomes.length ? 'ok' : locationsOk === 0 ? 'failed' : 'partial',
     locationsOk,
     locationsFailed: outcomes.length - locationsOk,
-    fileName: name,
+    file: name,
     delivery: delivery.ok ? 'uploaded' : 'dumped',
+    failedLocations: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.id),
     newObservations: records.filter((record) => record.record_type === 'observation').length,
   };
-  await recordCycle(deps, result, startedAt, now(), outcomes, delivery.ok ? delivery.key : undefined);
+  await recordCycle(deps.store, result, outcomes, delivery.ok ? delivery.key : undefined);
+  if (!delivery.ok) await recordError(deps.store, 's3', delivery.error.code, delivery.error.message, delivery.error.hint);
+  await deps.store.save();
   if (!delivery.ok) {
-    await recordError(deps.store, 's3', delivery.error.code, delivery.error.message, delivery.error.hint);
     if (delivery.quarantined) logQuarantined(deps.logger, { entry: delivery.quarantined.name, reason: delivery.quarantined.code, detail: delivery.quarantined.detail, folder: deps.spool.quarantine.dir });
     else logUploadFailure(deps.logger, name, delivery.error);
   }
@@ -90,7 +99,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
   deps.logger.info('Cycle finished.', {
     ok: result.locationsOk,
     failed: result.locationsFailed,
-    failed_ids: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.id).join(',') || undefined,
+    failed_ids: result.failedLocations.join(',') || undefined,
     file: name,
     delivery: result.delivery,
     backlog_files: backlog.files,
@@ -153,14 +162,17 @@ function buildCycleRecords(
   return { records, outcomes };
 }
 
-/** Called once the cycle file is durable: from now on these observations count as written. */
+/**
+ * Called once the cycle file is durable: from now on these observations count as written. The
+ * write is the one crash safety needs before the file may leave temp/; a file of no observation
+ * (only the agent_status record) has nothing to remember, and its cycle writes once, at the end.
+ */
 async function rememberObservations(store: StatusStore, records: EnvelopeRecord[], now: Date): Promise<void> {
+  const observations = records.filter((record) => record.record_type === 'observation');
+  if (observations.length === 0) return;
   const latest = now.getTime() + MAX_FUTURE_SECONDS * 1000;
   await store.update((state) => {
-    for (const record of records) {
-      if (record.record_type !== 'observation') continue;
-      rememberObservedAt((state.locations[record.location.id] ??= {}), record.observed_at, latest);
-    }
+    for (const record of observations) rememberObservedAt((state.locations[record.location.id] ??= {}), record.observed_at, latest);
   });
 }
 
@@ -196,38 +208,28 @@ async function skipForFullDump(deps: CollectDeps, usage: DumpUsage, startedAt: D
     max_dump_mb: deps.config.storage.maxDumpMb,
   });
   await recordError(deps.store, 'collect', 'DumpFull', reason);
-  const result: CycleResult = { outcome: 'skipped', locationsOk: 0, locationsFailed: 0, delivery: 'none', reason };
-  await recordCycle(deps, result, startedAt, finishedAt, [], undefined);
+  const result: CycleResult = {
+    startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), outcome: 'skipped', locationsOk: 0, locationsFailed: 0, delivery: 'none', reason, failedLocations: [],
+  };
+  await recordCycle(deps.store, result, [], undefined);
+  await deps.store.save();
   return result;
 }
 
-async function recordCycle(
-  deps: CollectDeps,
-  result: CycleResult,
-  startedAt: Date,
-  finishedAt: Date,
-  outcomes: LocationOutcome[],
-  uploadedKey: string | undefined,
-): Promise<void> {
-  await deps.store.update((state) => {
-    state.lastCycle = {
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      outcome: result.outcome,
-      locationsOk: result.locationsOk,
-      locationsFailed: result.locationsFailed,
-      delivery: result.delivery,
-      ...(result.fileName ? { file: result.fileName } : {}),
-      ...(result.reason ? { reason: result.reason } : {}),
-    };
+/** The cycle's summary and per-location outcomes, in the store's copy (the caller saves). */
+async function recordCycle(store: StatusStore, result: CycleResult, outcomes: LocationOutcome[], uploadedKey: string | undefined): Promise<void> {
+  const { failedLocations: _failed, newObservations: _new, ...summary } = result;
+  const at = result.finishedAt;
+  await store.change((state) => {
+    state.lastCycle = summary;
     for (const outcome of outcomes) {
       const location = (state.locations[outcome.id] ??= {});
-      if (outcome.outcome === 'ok') location.lastSuccessAt = finishedAt.toISOString();
+      if (outcome.outcome === 'ok') location.lastSuccessAt = at;
       else {
-        location.lastFailureAt = finishedAt.toISOString();
+        location.lastFailureAt = at;
         location.lastError = outcome.error_class;
       }
     }
-    if (uploadedKey) state.lastUpload = { at: finishedAt.toISOString(), key: uploadedKey };
+    if (uploadedKey) state.lastUpload = { at, key: uploadedKey };
   });
 }

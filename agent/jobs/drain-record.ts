@@ -1,5 +1,6 @@
 // What a drain pass writes to state/status.json: per-file failure counts (with the file-specific
-// refusals that make a poison file) and the pass summary `status` shows as "Last retry".
+// refusals that make a poison file) and the pass summary `status` shows as "Last retry". Each
+// function changes the store's copy only; drain.ts writes it once, at the end of the pass.
 import type { SinkError } from '../errors.ts';
 import { isFileSpecificRefusal } from '../sinks/s3/file-specific-errors.ts';
 import type { DumpFileFailures, StatusStore } from '../state/status-store.ts';
@@ -13,7 +14,7 @@ export async function recordFailures(
 ): Promise<[string, DumpFileFailures][]> {
   const at = new Date().toISOString();
   const counted: [string, DumpFileFailures][] = [];
-  await store.update((state) => {
+  await store.change((state) => {
     for (const name of succeeded) delete state.dumpFailures[name];
     for (const [name, { error, alone }] of failures) {
       const previous = state.dumpFailures[name];
@@ -29,13 +30,13 @@ export async function recordFailures(
 
 export async function forgetFailures(store: StatusStore, names: string[]): Promise<void> {
   if (names.length === 0) return;
-  await store.update((state) => {
+  await store.change((state) => {
     for (const name of names) delete state.dumpFailures[name];
   });
 }
 
 export async function recordPass(store: StatusStore, result: DrainResult): Promise<void> {
-  await store.update((state) => {
+  await store.change((state) => {
     state.lastDrain = {
       at: new Date().toISOString(),
       uploaded: result.uploaded,

@@ -13,6 +13,13 @@
 // a few passes (agent/jobs/drain-quarantine.ts), as are dump entries that are not regular files,
 // files whose bytes no longer match their name, and pack manifests the agent did not write.
 // Nothing leaves dump/ unless S3 confirmed the object holding it, or to the quarantine.
+//
+// Which layer retries (the S3 path, see agent/sinks/s3/sink.ts): the sink's own loop retries one
+// upload; the retry schedule (s3.retry_schedule) starts the next pass. A pass is not a retry
+// layer: it sends each file (or pack) once, and the failures-in-a-row stop is a pass stop, not a
+// retry limit: it ends this pass early and leaves the rest, uncounted, for the next scheduled
+// pass. An abandoned pack's files sent alone in the same pass are a fallback to other keys, not a
+// retry of the pack. The per-file failure counts only decide the quarantine, never a wait.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SinkError } from '../errors.ts';
@@ -23,7 +30,7 @@ import type { S3Sink } from '../sinks/s3/sink.ts';
 import { planDrain, type DrainUnit } from '../spool/pack-plan.ts';
 import { DEFAULT_PACK_LIMITS, type PackLimits } from '../spool/pack.ts';
 import type { Spool, SpooledFile } from '../spool/spool.ts';
-import type { StatusStore } from '../state/status-store.ts';
+import type { DrainSummary, StatusStore } from '../state/status-store.ts';
 import { abandonPack, deliverPack, deliverSpooledFile, resumePack, type PackDeliveryResult } from './deliver.ts';
 import { logQuarantined, quarantinePoisonFiles, setAsideUntrusted } from './drain-quarantine.ts';
 import { forgetFailures, recordFailures, recordPass } from './drain-record.ts';
@@ -45,17 +52,11 @@ export interface DrainDeps {
   gzipPacks?: boolean;
 }
 
-export interface DrainResult {
-  /** Dump files S3 confirmed in this pass, alone or inside a pack. */
-  uploaded: number;
-  /** Dump files whose upload (alone or in a pack) failed in this pass. */
-  failed: number;
-  remaining: number;
+/** The stored pass summary (without its time) plus what only the caller needs. */
+export interface DrainResult extends Omit<DrainSummary, 'at' | 'stoppedBy'> {
   /** Objects S3 confirmed: packs plus files sent alone. */
   objects: number;
   packs: number;
-  /** Entries moved to the quarantine folder in this pass (only present when there were some). */
-  quarantined?: number;
   /** Why the pass stopped before trying every file, if it did. */
   stoppedBy?: SinkError;
 }
@@ -125,8 +126,12 @@ export async function drainDump(deps: DrainDeps, signal?: AbortSignal): Promise<
     ...(pass.stoppedBy ? { stoppedBy: pass.stoppedBy } : {}),
   };
   await recordPass(deps.store, result);
-  logPass(deps.logger, result);
   if (pass.stoppedBy) await recordError(deps.store, 's3', pass.stoppedBy.code, pass.stoppedBy.message, pass.stoppedBy.hint);
+  // The pass's one state write. Nothing here needs an earlier one: a crash before it loses only
+  // counts (a refusal counted once less, an entry for a file already gone), never a record, and
+  // dump files were remembered by the dedup before they reached dump/.
+  await deps.store.save();
+  logPass(deps.logger, result);
   return result;
 }
 

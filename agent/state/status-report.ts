@@ -10,7 +10,7 @@ import { createSpool } from '../spool/spool.ts';
 import { escapeControl } from '../log/control-chars.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { findLockOwner, type LockOwner } from './instance-lock.ts';
-import { createStatusStore, type AgentState } from './status-store.ts';
+import { createStatusStore, type AgentState, type CycleSummary, type DrainSummary } from './status-store.ts';
 
 export interface StatusReport {
   agentVersion: string;
@@ -18,10 +18,10 @@ export interface StatusReport {
   customer: string;
   generatedAt: string;
   process: { running: boolean; pid?: number; command?: string; since?: string };
-  lastCycle: AgentState['lastCycle'] | null;
+  lastCycle: CycleSummary | null;
   locations: { id: string; name: string; lastSuccessAt: string | null; lastFailureAt: string | null; lastError: string | null }[];
   lastUpload: AgentState['lastUpload'] | null;
-  lastDrain: AgentState['lastDrain'] | null;
+  lastDrain: DrainSummary | null;
   dump: { files: number; bytes: number; oldestAt: string | null; unrecognised: string[]; filesWithFailures: number };
   /** What the agent set aside instead of sending (agent/spool/quarantine.ts); never deleted. */
   quarantine: { folder: string; entries: { name: string; code: string | null; at: string | null; message: string | null }[] };
@@ -36,7 +36,6 @@ export interface StatusReport {
   certificate?: CertificateStatus;
 }
 
-/** What the report needs from the config; a broken config yields only these (see status.ts). */
 /** What status needs of the config; a broken config gives only the part the state folder needs. */
 export type StatusInput = Pick<AgentConfig, 'file'> & Partial<Pick<AgentConfig, 'openMeteo' | 'rolesAnywhere'>> & {
   storage: Pick<AgentConfig['storage'], 'dir'>;
@@ -45,6 +44,7 @@ export type StatusInput = Pick<AgentConfig, 'file'> & Partial<Pick<AgentConfig, 
 };
 
 export async function buildStatusReport(config: StatusInput): Promise<StatusReport> {
+  // Another process's file (the agent's own copy is in its memory): read as it is on disk now.
   const state = await createStatusStore(config.storage.dir, AGENT_VERSION).read();
   const spool = createSpool(config.storage.dir);
   const usage = await spool.dumpUsage();

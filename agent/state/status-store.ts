@@ -1,7 +1,13 @@
 // What `status` shows support staff: a small JSON file, state/status.json, rewritten atomically
-// (temp name, fsync, rename) after each step, so a reader or a crash never sees half a file.
-// It holds facts about the past (last cycle, per-location outcomes, last upload, last error,
-// per-file failure counts); live facts (dump size) are measured when `status` runs.
+// (temp name, fsync, rename), so a reader or a crash never sees half a file. It holds facts about
+// the past (last cycle, per-location outcomes, last upload, last error, per-file failure counts);
+// live facts (dump size) are measured when `status` runs. It also holds what correctness depends
+// on: the observation dedup and the drain's per-file failure counts.
+//
+// The process that runs the jobs owns one store (jobs/runtime.ts): the file is read once, the
+// copy in memory is the truth for that process, and each step changes the copy and writes it once
+// at its end (save); collect.ts and recover-temp.ts say which extra write crash safety needs.
+// Other processes (`status`, the support bundle) only read the file.
 // Every message stored here has already passed through the logger's redaction rules: callers
 // store error codes and sentences, never request data.
 import { constants } from 'node:fs';
@@ -10,6 +16,8 @@ import { join } from 'node:path';
 import { redactText } from '../log/redact.ts';
 import { namePath, syncDirectory } from '../spool/durable-fs.ts';
 
+/** The last collect cycle as stored; jobs/collect.ts's CycleResult is this plus what only the
+ *  caller needs. */
 export interface CycleSummary {
   startedAt: string;
   finishedAt: string;
@@ -30,6 +38,20 @@ export interface LocationState {
   lastSuccessAt?: string;
   lastFailureAt?: string;
   lastError?: string;
+}
+
+/** The last dump retry pass as stored (jobs/drain.ts's DrainResult carries more). */
+export interface DrainSummary {
+  at: string;
+  /** Dump files S3 confirmed in the pass, alone or inside a pack. */
+  uploaded: number;
+  /** Dump files whose upload (alone or in a pack) failed in the pass. */
+  failed: number;
+  remaining: number;
+  /** Entries moved to the quarantine folder in the pass (only present when there were some). */
+  quarantined?: number;
+  /** The error code that stopped the pass early, if one did. */
+  stoppedBy?: string;
 }
 
 export interface ErrorRecord {
@@ -57,15 +79,22 @@ export interface AgentState {
   lastCycle?: CycleSummary;
   locations: Record<string, LocationState>;
   lastUpload?: { at: string; key: string };
-  lastDrain?: { at: string; uploaded: number; failed: number; remaining: number; quarantined?: number; stoppedBy?: string };
+  lastDrain?: DrainSummary;
   lastError?: ErrorRecord;
   dumpFailures: Record<string, DumpFileFailures>;
 }
 
 export interface StatusStore {
   readonly file: string;
-  read(): Promise<AgentState>;
-  /** Applies `change` to the current state and writes it atomically. Calls are serialised. */
+  /** This process's copy: read from the file on first use, then kept in memory. Change it only
+   *  through change() or update(), so that save() knows there is something to write. */
+  read(): Promise<Readonly<AgentState>>;
+  /** Applies `change` to the copy in memory; nothing is written until save(). */
+  change(change: (state: AgentState) => void): Promise<AgentState>;
+  /** Writes the copy atomically if it changed since the last write. Writes are serialised; a
+   *  failed one leaves the change pending, so the next save() writes it. */
+  save(): Promise<void>;
+  /** change() then save(). */
   update(change: (state: AgentState) => void): Promise<AgentState>;
 }
 
@@ -77,6 +106,8 @@ export function createStatusStore(storageDir: string, agentVersion: string): Sta
   const dir = join(storageDir, 'state');
   const file = join(dir, 'status.json');
   let queue: Promise<unknown> = Promise.resolve();
+  let copy: Promise<AgentState> | undefined;
+  let unsaved = false;
 
   const read = async (): Promise<AgentState> => {
     try {
@@ -111,18 +142,45 @@ export function createStatusStore(storageDir: string, agentVersion: string): Sta
     }
   };
 
+  // A failed read (EACCES, EIO) is not kept: the next call reads the file again.
+  const load = (): Promise<AgentState> => (copy ??= read().catch((error: unknown) => {
+    copy = undefined;
+    throw error;
+  }));
+
+  const change = async (apply: (state: AgentState) => void): Promise<AgentState> => {
+    const state = await load();
+    apply(state);
+    unsaved = true;
+    return state;
+  };
+
+  const save = (): Promise<void> => {
+    const next = queue.then(async () => {
+      if (!unsaved) return;
+      const state = await load();
+      // Cleared before the write: a change made while it is in flight needs a write of its own.
+      unsaved = false;
+      try {
+        await write(state);
+      } catch (error) {
+        unsaved = true;
+        throw error;
+      }
+    });
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
   return {
     file,
-    read,
-    update(change) {
-      const next = queue.then(async () => {
-        const state = await read();
-        change(state);
-        await write(state);
-        return state;
-      });
-      queue = next.catch(() => undefined);
-      return next;
+    read: load,
+    change,
+    save,
+    async update(apply) {
+      const state = await change(apply);
+      await save();
+      return state;
     },
   };
 }

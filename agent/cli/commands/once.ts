@@ -31,11 +31,10 @@ export async function runOnce(config: AgentConfig, options: { console: boolean }
       return ExitCode.failed;
     }
     if (cycle.locationsFailed > 0) {
-      const failed = Object.entries(state.locations).filter(([, l]) => l.lastFailureAt && l.lastFailureAt === state.lastCycle?.finishedAt).map(([id]) => id);
-      writeErr(`Delivered, but ${cycle.locationsFailed} location(s) could not be collected: ${failed.join(', ')}.${reasonText(state.lastError)}\n`);
+      writeErr(`Delivered, but ${cycle.locationsFailed} location(s) could not be collected: ${cycle.failedLocations.join(', ')}.${reasonText(state.lastError)}\n`);
       return ExitCode.partial;
     }
-    writeOut(`OK: ${describeDelivered(cycle)} (${cycle.fileName}); dump empty.\n`);
+    writeOut(`OK: ${describeDelivered(cycle)} (${cycle.file}); dump empty.\n`);
     return ExitCode.ok;
   } finally {
     await runtime.close();

@@ -4,7 +4,12 @@
 // `upload` resolves only after the answer proved the write (confirm-put.ts: an ETag and the
 // echoed CRC32 equal to the one computed here over the body), or after S3 said the object already
 // exists; the caller deletes the local file only then. Every failure is a SinkError whose verdict
-// (retryable, mayHaveBeenStored) comes from classifyS3Error.
+// (retryable, mayHaveBeenStored) comes from classifyS3Error, but for the three only this sink can
+// see, whose verdict is set where they are detected: shutdown and the upload deadline
+// (explainFailure) and an answer that does not prove the write (confirm-put.ts). Callers act on
+// the verdict as given (jobs/deliver.ts, jobs/drain.ts); none works it out again. Whether a
+// refusal is about the file itself rather than the site is a separate question, answered from the
+// error code in one place (file-specific-errors.ts).
 //
 // Immutable objects: every PUT carries If-None-Match: * (S3 conditional writes,
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html and the

@@ -9,6 +9,11 @@
 // can stop polling for more than 30 min at a time. Open-Meteo itself sends no Retry-After, only a
 // reason such as "try again in the next hour" (open-meteo/open-meteo
 // Sources/App/Helper/Vapor/RateLimiter.swift). Any success opens the gate and resets the doubling.
+//
+// Which layer retries (the Open-Meteo path): none inside a cycle. A failed call is not repeated
+// (source.ts: it counts against the API budget); the collect schedule (open_meteo.schedule, a
+// cron expression) is the one retry layer, polling every location again at the next run. This
+// gate only holds the next runs back after a throttle; it never sends a call of its own.
 import { SourceError } from '../../errors.ts';
 
 export const FIRST_BACKOFF_SECONDS = 60;
