@@ -16,4 +16,22 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Log lines are events of agent/log/events.ts (the Logger's types already refuse a string); this
+    // also catches a sentence handed to any other .error/.warn/.info/.debug, e.g. a console. Config
+    // ProblemLists (`problems.error(where, message)`) are validation messages, not log lines.
+    // ESLint replaces, not merges, a rule's options per file: add further no-restricted-syntax
+    // selectors for agent/ to this list.
+    files: ['agent/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(error|warn|info|debug)$/]:not([callee.object.name='problems'])[arguments.0.type=/^(Literal|TemplateLiteral)$/]",
+          message: 'Log an event of agent/log/events.ts (LogEvents.x), not a sentence: the catalogue holds every message, its level and its support-guide row.',
+        },
+      ],
+    },
+  },
 );
