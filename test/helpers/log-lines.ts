@@ -8,11 +8,12 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * One line of `component` logging `event`; `fields` (a regex source, matched inside the fields
- * as a part of them, not necessarily whole ones) must follow the sentence, other text may stand before and after it. With `all`, the pattern finds every such line.
+ * One line of `component` logging `event`. `fields` (a regex source) must occur after the
+ * sentence; other fields may stand before and after it. With `all`, it finds every such line.
  */
 export function logLine(component: string, event: LogEvent, fields = '', all = false): RegExp {
   const between = fields ? ` (?:.* )?${fields}` : '';
-  const line = `^\\S+ ${event.level.padEnd(5)} ${escapeRegExp(component)}: ${escapeRegExp(event.message)}${between}.* event=${escapeRegExp(event.name)}$`;
+  // A file written on Windows ends its lines with CRLF (winston's eol is os.EOL).
+  const line = `^\\S+ ${event.level.padEnd(5)} ${escapeRegExp(component)}: ${escapeRegExp(event.message)}${between}.* event=${escapeRegExp(event.name)}\\r?$`;
   return new RegExp(line, all ? 'gm' : 'm');
 }
