@@ -31,6 +31,12 @@ describe('the log event catalogue', () => {
     expect(LogEvents.credentialsFileWarning('the file is odd').message).toBe('the file is odd');
   });
 
+  it("quotes each template in the guide as it prints with the guide's placeholders", () => {
+    expect(LogEvents.logFileRecovered('<n>' as unknown as number, '<time>').message).toBe(LogEvents.logFileRecovered.shownInGuide);
+    const diskFull = LogEvents.diskFullAtStart('<storage dir>', 'ENOSPC ...', 30).message;
+    expect(diskFull.startsWith(LogEvents.diskFullAtStart.shownInGuide), diskFull).toBe(true);
+  });
+
   it('is printed by the logger as the sentence, the fields, then event=<name>', async () => {
     const dir = await tempDir();
     const logger = createLogger({ dir, level: 'debug', keepDays: 1, console: false });
