@@ -10,6 +10,8 @@
 // event must have one, and test/support/support-guide.test.ts checks that its row there names the
 // event and quotes the message. Names are `<area>.<what-happened>`, stable once released: customers'
 // monitoring may match them. Messages follow STYLE.md: a short sentence, data in fields.
+// The few lines written to stderr without the logger (the log file itself failing, a full disk
+// before the logger exists) take their sentence and name from here too and end in `event=`.
 import type { LogLevel } from '../config/types.ts';
 
 /** The headings of docs/support-guide.md's "Log messages" tables, as GitHub renders their anchors. */
