@@ -6,6 +6,17 @@ const SDK_PACKAGES = ['@aws-sdk/*', '@smithy/*'];
 const SDK_MESSAGE = 'Only agent/sinks/s3/ uses the AWS SDK (house style: one stage talks to S3). Move the code there, or import an SDK-free module from it.';
 const EXIT_MESSAGE = 'Only agent/cli/ sets exit codes: return a result and let the command map it (agent/cli/exit-codes.ts).';
 
+/**
+ * Log lines are events of agent/log/events.ts (the Logger's types already refuse a string); this
+ * also catches a sentence handed to any other .error/.warn/.info/.debug, e.g. a console. Config
+ * ProblemLists (`problems.error(where, message)`) are validation messages, not log lines.
+ */
+const LOG_SENTENCE = {
+  selector:
+    "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(error|warn|info|debug)$/]:not([callee.object.name='problems'])[arguments.0.type=/^(Literal|TemplateLiteral)$/]",
+  message: 'Log an event of agent/log/events.ts (LogEvents.x), not a sentence: the catalogue holds every message, its level and its support-guide row.',
+};
+
 /** The rules for one part of agent/: may it load the SDK, may it set exit codes. */
 function houseRules({ sdk, exit }) {
   const patterns = [
@@ -14,8 +25,12 @@ function houseRules({ sdk, exit }) {
   ];
   return {
     '@typescript-eslint/no-restricted-imports': patterns.length > 0 ? ['error', { patterns }] : 'off',
-    // import() is an expression, not an import declaration: no-restricted-imports does not see it.
-    'no-restricted-syntax': sdk ? 'off' : ['error', { selector: 'ImportExpression[source.value=/^@(aws-sdk|smithy)\\//]', message: SDK_MESSAGE }],
+    // One list per file: ESLint replaces, not merges, a rule's options, so every selector is here.
+    'no-restricted-syntax': ['error',
+      LOG_SENTENCE,
+      // import() is an expression, not an import declaration: no-restricted-imports does not see it.
+      ...(sdk ? [] : [{ selector: 'ImportExpression[source.value=/^@(aws-sdk|smithy)\\//]', message: SDK_MESSAGE }]),
+    ],
     'no-restricted-properties': exit ? 'off' : ['error',
       { object: 'process', property: 'exit', message: EXIT_MESSAGE },
       { object: 'process', property: 'exitCode', message: EXIT_MESSAGE },

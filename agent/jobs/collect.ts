@@ -23,6 +23,7 @@ import { deliverSpooledFile } from './deliver.ts';
 import { logQuarantined } from './drain-quarantine.ts';
 import { alreadyWritten, rememberObservedAt } from './observation-memory.ts';
 import { recordError } from './record-error.ts';
+import { LogEvents } from '../log/events.ts';
 
 export interface CollectDeps {
   config: AgentConfig;
@@ -96,7 +97,7 @@ export async function runCollectCycle(deps: CollectDeps, signal?: AbortSignal): 
     else logUploadFailure(deps.logger, name, delivery.error);
   }
   const backlog = await deps.spool.dumpUsage();
-  deps.logger.info('Cycle finished.', {
+  deps.logger.info(LogEvents.cycleFinished, {
     ok: result.locationsOk,
     failed: result.locationsFailed,
     failed_ids: result.failedLocations.join(',') || undefined,
@@ -144,7 +145,7 @@ function buildCycleRecords(
       records.push(record);
       outcomes.push({ id: result.location.id, outcome: 'ok' });
     } catch (error) {
-      deps.logger.error('Could not write the observation of one location; it is reported as failed and polled again next cycle.', {
+      deps.logger.error(LogEvents.observationNotWritten, {
         location: result.location.id, error: error instanceof Error ? error.message : String(error),
       });
       outcomes.push({ id: result.location.id, outcome: 'failed', error_class: 'bad-body' });
@@ -186,7 +187,7 @@ async function fetchGuarded(deps: CollectDeps, signal: AbortSignal | undefined):
   } catch (error) {
     if (signal?.aborted) throw error;
     const detail = error instanceof Error ? error.message : String(error);
-    deps.logger.error('Could not read the Open-Meteo answer; every location of this cycle is reported as failed and polled again next cycle.', { error: detail });
+    deps.logger.error(LogEvents.answerUnreadable, { error: detail });
     const failure = new SourceError('bad-body', `The agent could not read the Open-Meteo answer (${detail.slice(0, 200)}).`, { cause: error });
     return deps.config.locations.map((location) => ({ location, ok: false as const, error: failure }));
   }
@@ -194,15 +195,15 @@ async function fetchGuarded(deps: CollectDeps, signal: AbortSignal | undefined):
 
 function logUploadFailure(logger: Logger, name: string, error: { retryable: boolean; code: string; message: string; hint?: string }): void {
   if (error.retryable) {
-    logger.warn('Upload failed; the file is kept in the dump and retried on the retry schedule.', { file: name, error: error.code, detail: error.message });
+    logger.warn(LogEvents.uploadFailed, { file: name, error: error.code, detail: error.message });
   } else {
-    logger.error('Upload refused by S3; the file is kept in the dump until this is fixed.', { file: name, error: error.code, detail: error.message, fix: error.hint });
+    logger.error(LogEvents.uploadRefused, { file: name, error: error.code, detail: error.message, fix: error.hint });
   }
 }
 
 async function skipForFullDump(deps: CollectDeps, usage: DumpUsage, startedAt: Date, finishedAt: Date): Promise<CycleResult> {
   const reason = `dump folder holds ${(usage.bytes / MEGABYTE).toFixed(1)} MB, at or above storage.max_dump_mb = ${deps.config.storage.maxDumpMb}`;
-  deps.logger.error('Collection paused: the dump folder is full. Nothing is deleted; collection resumes by itself once uploads free space. Fix the S3 upload problem (see the last s3 error), or raise storage.max_dump_mb if the disk allows.', {
+  deps.logger.error(LogEvents.collectionPaused, {
     dump_files: usage.files,
     dump_mb: (usage.bytes / MEGABYTE).toFixed(1),
     max_dump_mb: deps.config.storage.maxDumpMb,

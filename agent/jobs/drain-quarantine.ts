@@ -11,10 +11,11 @@ import type { KeyOf } from '../spool/pack.ts';
 import type { QuarantineReason } from '../spool/quarantine.ts';
 import type { Spool } from '../spool/spool.ts';
 import type { DumpFileFailures } from '../state/status-store.ts';
+import { LogEvents } from '../log/events.ts';
 
 /** The one error line for anything set aside, whatever the kind. */
 export function logQuarantined(logger: Logger, fields: { entry: string; reason: string; detail: string; folder: string }): void {
-  logger.error('An entry was moved to the quarantine folder; it is not sent and not deleted. Read the reason, fix the cause, then run datapipe-agent requeue -c <config> <file> to send it again.', fields);
+  logger.error(LogEvents.entryQuarantined, fields);
 }
 
 export async function quarantineAndLog(
@@ -28,7 +29,7 @@ export async function quarantineAndLog(
     logQuarantined(logger, { entry: name, reason: reason.code, detail: reason.message, folder: spool.quarantine.dir });
     return true;
   } catch (error) {
-    logger.error('An entry that must not be sent could not be moved to the quarantine folder; it is skipped and tried again next pass.', {
+    logger.error(LogEvents.quarantineFailed, {
       entry: path, reason: reason.code, detail: reason.message, error: error instanceof Error ? error.message : String(error),
     });
     return false;

@@ -35,6 +35,7 @@ import { abandonPack, deliverPack, deliverSpooledFile, resumePack, type PackDeli
 import { logQuarantined, quarantinePoisonFiles, setAsideUntrusted } from './drain-quarantine.ts';
 import { forgetFailures, recordFailures, recordPass } from './drain-record.ts';
 import { recordError } from './record-error.ts';
+import { LogEvents } from '../log/events.ts';
 
 export interface DrainDeps {
   sink: S3Sink;
@@ -85,7 +86,7 @@ export async function drainDump(deps: DrainDeps, signal?: AbortSignal): Promise<
   if (files.length === 0 && manifests.length === 0) {
     return { uploaded: 0, failed: 0, remaining: 0, objects: 0, packs: 0, ...(setAside.quarantined ? { quarantined: setAside.quarantined } : {}) };
   }
-  deps.logger.info('Dump retry pass started.', { files: files.length, ...(manifests.length ? { interrupted_packs: manifests.length } : {}) });
+  deps.logger.info(LogEvents.passStarted, { files: files.length, ...(manifests.length ? { interrupted_packs: manifests.length } : {}) });
   const sentAlone = await forgetStaleNotes(deps.spool, files);
 
   const pass: PassState = {
@@ -162,7 +163,7 @@ async function sendAlone(file: SpooledFile, deps: DrainDeps, pass: PassState, si
   const delivery = await deliverSpooledFile(file, { sink: deps.sink, spool: deps.spool, prefix: deps.prefix, ...(signal ? { signal } : {}) });
   if (delivery.ok) {
     succeed(pass, [file], true);
-    deps.logger.debug('Dump file uploaded.', { file: file.name, key: delivery.key });
+    deps.logger.debug(LogEvents.dumpFileUploaded, { file: file.name, key: delivery.key });
   } else if (delivery.quarantined) {
     pass.quarantined += 1;
     pass.succeeded.push(file.name); // out of the dump: its failure count goes with it
@@ -175,13 +176,13 @@ async function sendAlone(file: SpooledFile, deps: DrainDeps, pass: PassState, si
 function logAbandoned(logger: Logger, manifest: { name: string }, delivery: Extract<PackDeliveryResult, { ok: false }>, present: number): void {
   const fields = { pack: manifest.name, key: delivery.key, files: present };
   if (delivery.abandoned === 'missing') {
-    logger.error('An interrupted pack is missing files that the agent did not delete (antivirus, a person or a disk check removed them); nothing was deleted, and the files still present are sent one by one. The missing files\' records may be lost: find out what removed them.', {
+    logger.error(LogEvents.packMissingFiles, {
       ...fields, missing: delivery.missing?.length ?? 0, first_missing: delivery.missing?.[0],
     });
   } else if (delivery.abandoned === 'refused') {
-    logger.warn('S3 refused a pack as one object; its files are sent one by one instead.', { ...fields, error: delivery.error.code });
+    logger.warn(LogEvents.packRefused, { ...fields, error: delivery.error.code });
   } else {
-    logger.error('An interrupted pack could not be finished because its files changed on disk; they are sent one by one instead. Check the disk for errors.', fields);
+    logger.error(LogEvents.packChanged, fields);
   }
 }
 
@@ -212,13 +213,13 @@ function logPack(
     logger.info(delivery.uploaded
       // A manifest outlives any pass that did not finish its pack: a failed upload (an outage) as
       // much as a stop or crash; the message must be true for both.
-      ? 'A pack left unfinished by an earlier retry pass (its upload failed, or the agent stopped) was sent again (same bytes, same key) and its files deleted.'
-      : 'A pack left unfinished by an earlier retry pass was already in S3; its remaining files were deleted.', fields);
+      ? LogEvents.packResent
+      : LogEvents.packAlreadyStored, fields);
   } else {
-    logger.debug('Dump files packed and uploaded.', fields);
+    logger.debug(LogEvents.packUploaded, fields);
   }
   if (delivery.cleanupError) {
-    logger.warn('A pack is in S3 but some of its files could not be deleted yet; the next retry pass deletes them (they are not sent again as new data).', {
+    logger.warn(LogEvents.packCleanupFailed, {
       key: delivery.key,
       error: delivery.cleanupError instanceof Error ? delivery.cleanupError.message : String(delivery.cleanupError),
     });
@@ -275,10 +276,10 @@ function logPass(logger: Logger, result: DrainResult): void {
   const fields = { uploaded: result.uploaded, failed: result.failed, remaining: result.remaining, objects: result.objects, packs: result.packs };
   const stop = result.stoppedBy;
   if (!stop) {
-    logger.info('Dump retry pass finished.', fields);
+    logger.info(LogEvents.passFinished, fields);
   } else if (stop.retryable) {
-    logger.warn('Dump retry pass stopped early: S3 is not reachable or failing; files stay in the dump and are retried on the retry schedule.', { ...fields, error: stop.code, detail: stop.message });
+    logger.warn(LogEvents.passStoppedEarly, { ...fields, error: stop.code, detail: stop.message });
   } else {
-    logger.error('Dump retry pass stopped: S3 refused the upload. Files stay in the dump until this is fixed.', { ...fields, error: stop.code, detail: stop.message, fix: stop.hint });
+    logger.error(LogEvents.passStoppedRefused, { ...fields, error: stop.code, detail: stop.message, fix: stop.hint });
   }
 }

@@ -14,14 +14,15 @@ import type { Spool } from '../spool/spool.ts';
 import { MAX_FUTURE_SECONDS } from '../sources/open-meteo/index.ts';
 import type { StatusStore } from '../state/status-store.ts';
 import { rememberObservedAt } from './observation-memory.ts';
+import { LogEvents } from '../log/events.ts';
 
 export async function recoverStrandedTemp(deps: { spool: Spool; store: StatusStore; logger: Logger }): Promise<void> {
   const { moved, removedPartials } = await deps.spool.recoverTemp((paths) => rememberObservationsIn(paths, deps.spool, deps.store));
   if (moved.length > 0) {
-    deps.logger.warn('Files left in temp/ by an interrupted run were moved to the dump; they will be uploaded.', { files: moved.length });
+    deps.logger.warn(LogEvents.tempRecovered, { files: moved.length });
   }
   if (removedPartials.length > 0) {
-    deps.logger.warn('Incomplete files from an interrupted write were removed (they were never acknowledged).', { files: removedPartials.length });
+    deps.logger.warn(LogEvents.partialsRemoved, { files: removedPartials.length });
   }
 }
 

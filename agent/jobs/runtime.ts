@@ -15,6 +15,7 @@ import { AGENT_VERSION, agentIdentity } from '../version.ts';
 import { runCollectCycle, type CycleResult } from './collect.ts';
 import { drainDump, type DrainResult } from './drain.ts';
 import { recoverStrandedTemp } from './recover-temp.ts';
+import { LogEvents } from '../log/events.ts';
 
 export interface Runtime {
   config: AgentConfig;
@@ -36,10 +37,10 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   // proxy = system / pac+...: one decision per target, made here for both clients.
   const expanded = await expandProxySetting(config.network, [config.openMeteo.url, s3Url]);
   const [openMeteoNetwork, s3Network] = expanded.networks as [AgentConfig['network'], AgentConfig['network']];
-  for (const warning of expanded.warnings) logger.child('network').warn('The proxy setting could not be applied; connecting directly.', { detail: warning });
+  for (const warning of expanded.warnings) logger.child('network').warn(LogEvents.proxyNotApplied, { detail: warning });
   const dispatcher = await createUndiciDispatcher(openMeteoNetwork, config.openMeteo.url);
   const requestHandler = await createNodeHttpHandler(s3Network, s3Url, { requestTimeoutMs: 60_000, connectionTimeoutMs: 10_000 });
-  logger.child('network').debug('Network settings.', {
+  logger.child('network').debug(LogEvents.networkSettings, {
     proxy_setting: expanded.source,
     open_meteo_proxy: describeProxy(resolveProxy(config.openMeteo.url, openMeteoNetwork)),
     s3_proxy: describeProxy(resolveProxy(s3Url, s3Network)),
@@ -57,7 +58,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
   } else if (config.s3.credentialsFile) {
     const loaded = await loadCredentialsFile(config.s3.credentialsFile);
     credentials = loaded.credentials;
-    for (const warning of loaded.warnings) logger.child('s3').warn(warning, { file: config.s3.credentialsFile });
+    for (const warning of loaded.warnings) logger.child('s3').warn(LogEvents.credentialsFileWarning(warning), { file: config.s3.credentialsFile });
   }
 
   const spool = createSpool(config.storage.dir);

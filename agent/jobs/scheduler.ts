@@ -9,6 +9,7 @@
 // - A jump of the system clock restarts the schedules (see watchClockJumps).
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log/logger.ts';
+import { LogEvents } from '../log/events.ts';
 
 export interface ScheduledJob {
   name: string;
@@ -68,7 +69,7 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
     if (signal.aborted) return Promise.resolve();
     const busy = running.get(job.name);
     if (busy) {
-      logger.debug('Previous run still busy; this tick is skipped.', { job: job.name });
+      logger.debug(LogEvents.tickSkipped, { job: job.name });
       return busy;
     }
     const run = (async () => {
@@ -78,7 +79,7 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
         await job.run(signal);
       } catch (error) {
         if (!signal.aborted) {
-          logger.error('Job failed unexpectedly; it runs again at its next scheduled time.', {
+          logger.error(LogEvents.jobFailed, {
             job: job.name,
             error: error instanceof Error ? error.message : String(error),
           });
@@ -94,7 +95,7 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
   };
   scheduleAll();
   const clockWatch = watchClockJumps(async (jumpSeconds) => {
-    logger.warn('The system clock jumped; the schedules were restarted from the new time.', { jump_seconds: jumpSeconds });
+    logger.warn(LogEvents.clockJumped, { jump_seconds: jumpSeconds });
     await Promise.all(tasks.splice(0).map((task) => task.destroy()));
     if (!signal.aborted) scheduleAll();
   });

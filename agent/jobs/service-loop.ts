@@ -11,6 +11,7 @@
 // It returns how it stopped and throws what it cannot handle; agent/cli/commands/run.ts turns that
 // into the exit code (cli/ is the only place that knows exit codes).
 import type { AgentConfig } from '../config/types.ts';
+import { LogEvents } from '../log/events.ts';
 import { reportWindowsEvent, reportWindowsEventBeforeExit } from '../log/windows-event-log.ts';
 import { acquireInstanceLock } from '../state/instance-lock.ts';
 import { AGENT_VERSION } from '../version.ts';
@@ -52,11 +53,8 @@ export async function runServiceLoop(config: AgentConfig, options: ServiceLoopOp
         if (!isDiskFull(error)) throw error;
         // Exiting would only make the service manager restart us into the same wall (and give up
         // after a few tries); waiting keeps the service up and resumes by itself once there is room.
-        options.writeErr(
-          `${new Date().toISOString()} error agent: Cannot start: the disk holding ${config.storage.dir} is full ` +
-            `(${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}). Nothing is lost; retrying in ${DISK_FULL_RETRY_MS / 1000} s. ` +
-            'Free space on that disk (the dump is capped by [storage] max_dump_mb; something else filled it).\n',
-        );
+        const wait = LogEvents.diskFullAtStart(config.storage.dir, `${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}`, DISK_FULL_RETRY_MS / 1000);
+        options.writeErr(`${new Date().toISOString()} error agent: ${wait.message} event=${wait.name}\n`);
         if (await waitUnlessStopped(DISK_FULL_RETRY_MS)) return 'waitingForDisk';
       }
     }
@@ -91,14 +89,14 @@ async function runUntilStopped(config: AgentConfig, options: { console: boolean 
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shutdown.signal.aborted) return;
-    log.info('Stop requested; finishing the current step.', { signal });
+    log.info(LogEvents.stopRequested, { signal });
     shutdown.abort();
   };
   // SIGBREAK: Windows service wrappers and consoles send it on Ctrl+Break.
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   try {
-    log.info('Agent started.', {
+    log.info(LogEvents.agentStarted, {
       version: AGENT_VERSION,
       pid: process.pid,
       config: config.file,
@@ -142,9 +140,9 @@ async function runUntilStopped(config: AgentConfig, options: { console: boolean 
     // Anything still in temp/ (an upload cut short) goes to the dump now rather than at next start.
     // A failure here (a full disk) must not keep the service from stopping: the next start does it.
     await runtime.recover().catch((error: unknown) => {
-      log.warn('Files left in temp/ could not be moved to the dump while stopping; the next start moves them.', { error: error instanceof Error ? error.message : String(error) });
+      log.warn(LogEvents.tempNotMovedAtStop, { error: error instanceof Error ? error.message : String(error) });
     });
-    log.info(inTime ? 'Agent stopped.' : 'Agent stopped; the step in progress was abandoned (its file is kept and retried).');
+    log.info(inTime ? LogEvents.agentStopped : LogEvents.agentStoppedAbandoned);
     await reportWindowsEventBeforeExit('stopped', `datapipe-agent ${AGENT_VERSION} stopped.`);
     return inTime ? 'stopped' : 'late';
   } finally {

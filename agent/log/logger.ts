@@ -1,7 +1,9 @@
 // The agent's logger: one readable text line per event, for support staff reading files remotely.
 //
-//   2026-11-21T10:15:03.123Z info  collect: Cycle finished. ok=2 failed=0 file=acme_...ndjson
+//   2026-11-21T10:15:03.123Z info  collect: Cycle finished. ok=2 failed=0 file=acme_...ndjson event=collect.cycle-finished
 //
+// What is logged is an event of the catalogue (events.ts): its sentence, the fields, and its name
+// last, where it neither interrupts the sentence nor moves the fields support reads first.
 // Files roll daily (agent-YYYY-MM-DD.log in the log folder, UTC dates) and are kept `keep_days`.
 // The console gets the same lines when stdout is a terminal, or when asked (`run` under a service
 // manager that captures stdout). Secrets never reach a line: Secret values print as
@@ -10,6 +12,7 @@
 import winston from 'winston';
 import type { LogLevel } from '../config/types.ts';
 import { escapeControl } from './control-chars.ts';
+import { LogEvents, type LogEvent } from './events.ts';
 import { redactText } from './redact.ts';
 import { ResilientFileTransport } from './resilient-file.ts';
 
@@ -18,11 +21,12 @@ export { redactText, registerSecret } from './redact.ts';
 export type LogFieldValue = string | number | boolean | null | undefined | { toString(): string };
 export type LogFields = Record<string, LogFieldValue>;
 
+/** Each level takes only its own events, so the level printed is the catalogue's. */
 export interface Logger {
-  error(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  debug(message: string, fields?: LogFields): void;
+  error(event: LogEvent<'error'>, fields?: LogFields): void;
+  warn(event: LogEvent<'warn'>, fields?: LogFields): void;
+  info(event: LogEvent<'info'>, fields?: LogFields): void;
+  debug(event: LogEvent<'debug'>, fields?: LogFields): void;
   /** A logger whose lines name `component` (collect, drain, s3, open-meteo, spool, ...). */
   child(component: string): Logger;
 }
@@ -56,7 +60,8 @@ const lineFormat = winston.format.printf((info) => {
   const component = typeof info.component === 'string' ? info.component : 'agent';
   const fields = formatFields(info.fields as LogFields | undefined);
   const message = escapeControl(redactText(String(info.message)));
-  return `${String(info.timestamp)} ${info.level.padEnd(5)} ${component}: ${message}${fields ? ` ${fields}` : ''}`;
+  const event = typeof info.event === 'string' ? ` event=${info.event}` : '';
+  return `${String(info.timestamp)} ${info.level.padEnd(5)} ${component}: ${message}${fields ? ` ${fields}` : ''}${event}`;
 });
 
 export interface AgentLogger extends Logger {
@@ -79,14 +84,15 @@ export function createLogger(options: LoggerOptions): AgentLogger {
   });
   // Winston re-emits a transport's 'error' on the logger; unheard, it would end the process.
   root.on('error', (error: unknown) => {
-    process.stderr.write(`${new Date().toISOString()} error log: A log transport failed; the agent keeps running. error=${JSON.stringify(error instanceof Error ? error.message : String(error))}\n`);
+    const failed = LogEvents.transportFailed;
+    process.stderr.write(`${new Date().toISOString()} error log: ${failed.message} error=${JSON.stringify(error instanceof Error ? error.message : String(error))} event=${failed.name}\n`);
   });
 
   const make = (component: string): Logger => ({
-    error: (message, fields) => root.log('error', message, { component, fields }),
-    warn: (message, fields) => root.log('warn', message, { component, fields }),
-    info: (message, fields) => root.log('info', message, { component, fields }),
-    debug: (message, fields) => root.log('debug', message, { component, fields }),
+    error: (event, fields) => root.log('error', event.message, { component, fields, event: event.name }),
+    warn: (event, fields) => root.log('warn', event.message, { component, fields, event: event.name }),
+    info: (event, fields) => root.log('info', event.message, { component, fields, event: event.name }),
+    debug: (event, fields) => root.log('debug', event.message, { component, fields, event: event.name }),
     child: (name) => make(name),
   });
 

@@ -13,6 +13,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
+import { LogEvents } from './events.ts';
 import { reportWindowsEvent } from './windows-event-log.ts';
 
 const MESSAGE = Symbol.for('message');
@@ -101,21 +102,23 @@ export class ResilientFileTransport extends TransportBase {
     if (this.failedAt) return;
     this.failedAt = this.options.now();
     this.linesToStderr = 0;
-    const text = `Writing the log file failed; log lines go to standard error until it works again, and the agent keeps collecting. Free space in the log folder or fix its permissions. dir=${JSON.stringify(this.options.dir)} error=${JSON.stringify(describe(error))}`;
-    this.options.writeStderr(`${this.failedAt.toISOString()} error log: ${text}\n`);
+    const failed = LogEvents.logFileFailed;
+    const text = `${failed.message} dir=${JSON.stringify(this.options.dir)} error=${JSON.stringify(describe(error))}`;
+    this.options.writeStderr(`${this.failedAt.toISOString()} error log: ${text} event=${failed.name}\n`);
     void reportWindowsEvent('logFileFailed', text);
   }
 
   /** Appends the recovery line to today's file; if that works, the rotating stream takes over. */
   private tryRecover(now: Date): void {
     this.lastAttemptMs = now.getTime();
-    const text = `Writing the log file works again; ${this.linesToStderr} line(s) since ${this.failedAt?.toISOString()} went to standard error only. dir=${JSON.stringify(this.options.dir)}`;
+    const recovered = LogEvents.logFileRecovered(this.linesToStderr, String(this.failedAt?.toISOString()));
+    const text = `${recovered.message} dir=${JSON.stringify(this.options.dir)}`;
     try {
-      appendFileSync(logFilePath(this.options.dir, now), `${now.toISOString()} info  log: ${text}\n`);
+      appendFileSync(logFilePath(this.options.dir, now), `${now.toISOString()} info  log: ${text} event=${recovered.name}\n`);
     } catch {
       return; // still failing: stay on stderr, try again later
     }
-    this.options.writeStderr(`${now.toISOString()} info  log: ${text}\n`);
+    this.options.writeStderr(`${now.toISOString()} info  log: ${text} event=${recovered.name}\n`);
     void reportWindowsEvent('logFileRecovered', text);
     this.failedAt = undefined;
     this.open();

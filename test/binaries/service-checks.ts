@@ -6,6 +6,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LogEvents } from '../../agent/log/events.ts';
+import { logLine } from '../helpers/log-lines.ts';
 import { BUCKET, createSite, readLogs, recordsInBucket, waitFor } from '../helpers/agent-site.ts';
 import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
@@ -67,7 +69,7 @@ function serviceSteps(runner: BinaryRunner, recordCount: () => Promise<number>, 
       body: async () => {
         const line = expectExit(await runner.run(['service', 'stop']), 0);
         const logs = await readLogText();
-        if (!/info {2}agent: Agent stopped/.test(logs)) throw new Error(`the agent did not log a clean stop; log tail: ${logs.slice(-400)}`);
+        if (![LogEvents.agentStopped, LogEvents.agentStoppedAbandoned].some((event) => logLine('agent', event).test(logs))) throw new Error(`the agent did not log a clean stop; log tail: ${logs.slice(-400)}`);
         return `${line}; the agent logged 'Agent stopped.'`;
       },
     },

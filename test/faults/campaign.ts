@@ -15,6 +15,8 @@
 //   npm run faults -- --binary           the same against dist/datapipe-agent-linux-x64
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LogEvents } from '../../agent/log/events.ts';
+import { logLine } from '../helpers/log-lines.ts';
 import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
 import { agentCommand, runAgentOnce, superviseAgent, type AgentSupervisor } from './agent-process.ts';
@@ -169,7 +171,7 @@ async function countCycles(site: Site): Promise<number> {
   let count = 0;
   for (const name of await readdir(site.logDir)) {
     const text = await readFile(join(site.logDir, name), 'utf8');
-    count += text.split('\n').filter((line) => line.includes(' collect: Cycle finished.')).length;
+    count += text.split('\n').filter((line) => logLine('collect', LogEvents.cycleFinished).test(line)).length;
   }
   return count;
 }

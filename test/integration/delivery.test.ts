@@ -10,6 +10,8 @@ import { envelopeProblems } from '../helpers/envelope-validator.ts';
 import { startOpenMeteoStub, type OpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
+import { LogEvents } from '../../agent/log/events.ts';
+import { logLine } from '../helpers/log-lines.ts';
 
 const KEY_PATTERN = /^raw\/customer=acme-001\/date=\d{4}-\d{2}-\d{2}\/acme-001_\d{8}T\d{9}Z_[0-9a-f]{16}\.ndjson$/;
 
@@ -63,7 +65,7 @@ describe('delivery through the real CLI', () => {
 
     expect(await listSpool(site, 'temp')).toEqual([]);
     expect(await listSpool(site, 'dump')).toEqual([]);
-    expect(await readLogs(site)).toMatch(/info {2}collect: Cycle finished\. ok=2 failed=0 file=\S+ delivery=uploaded backlog_files=0/);
+    expect(await readLogs(site)).toMatch(logLine('collect', LogEvents.cycleFinished, String.raw`ok=2 failed=0 file=\S+ delivery=uploaded backlog_files=0`));
     const report = await statusOf(site);
     expect(report.lastUpload.key).toBe(objects[0]!.key);
     expect(report.locations.map((l: { lastSuccessAt: string | null }) => l.lastSuccessAt !== null)).toEqual([true, true]);
@@ -81,7 +83,7 @@ describe('delivery through the real CLI', () => {
     }
     expect(await listSpool(site, 'dump')).toHaveLength(3);
     expect((await statusOf(site)).dump.files).toBe(3);
-    expect(await readLogs(site)).toMatch(/warn {2}collect: Upload failed; the file is kept in the dump/);
+    expect(await readLogs(site)).toMatch(logLine('collect', LogEvents.uploadFailed));
 
     await s3.setDown(false);
     const drained = await runCli(['drain', '-c', site.configFile]);
@@ -113,7 +115,7 @@ describe('delivery through the real CLI', () => {
     expect(await listSpool(site, 'dump')).toHaveLength(1);
     expect(await s3.listObjects(BUCKET)).toEqual([]);
     const logs = await readLogs(site);
-    expect(logs).toMatch(/error collect: Upload refused by S3; the file is kept in the dump until this is fixed\. .*error=SignatureDoesNotMatch/);
+    expect(logs).toMatch(logLine('collect', LogEvents.uploadRefused, 'error=SignatureDoesNotMatch'));
     expect(logs).not.toContain('wrong-secret-value-123456');
     const report = await statusOf(site);
     expect(report.lastError).toMatchObject({ component: 's3', errorClass: 'SignatureDoesNotMatch' });
@@ -129,7 +131,7 @@ describe('delivery through the real CLI', () => {
     expect(await listSpool(site, 'dump')).toHaveLength(1);
     expect(await s3.listObjects(BUCKET)).toEqual([]);
     const logs = await readLogs(site);
-    expect(logs).toMatch(/warn {2}collect: Upload failed; .*error=UnconfirmedUpload .*HTTP 200, content-type text\/html; charset=utf-8, server test-inspecting-proxy\/1\.0/);
+    expect(logs).toMatch(logLine('collect', LogEvents.uploadFailed, String.raw`error=UnconfirmedUpload .*HTTP 200, content-type text\/html; charset=utf-8, server test-inspecting-proxy\/1\.0`));
 
     expect((await runCli(['drain', '-c', site.configFile])).code).toBe(ExitCode.ok);
     expect(await listSpool(site, 'dump')).toEqual([]);
@@ -144,7 +146,7 @@ describe('delivery through the real CLI', () => {
     expect(await listSpool(site, 'dump')).toEqual([]);
     expect(await s3.listObjects(BUCKET)).toHaveLength(1);
     expect(s3.putRequests).toBe(2);
-    expect(await readLogs(site)).toMatch(/info {2}s3: The object was already in S3/);
+    expect(await readLogs(site)).toMatch(logLine('s3', LogEvents.objectAlreadyStored));
   });
 
   it('keeps files and names the bucket when it does not exist', async () => {
@@ -199,7 +201,7 @@ describe('delivery through the real CLI', () => {
     expect(paused.stderr).toMatch(/Collection skipped: dump folder holds 1\.0 MB/);
     expect(openMeteo.requests).toHaveLength(0);
     expect(await listSpool(site, 'dump')).toEqual([name]);
-    expect(await readLogs(site)).toMatch(/error collect: Collection paused: the dump folder is full/);
+    expect(await readLogs(site)).toMatch(logLine('collect', LogEvents.collectionPaused));
 
     await s3.setDown(false);
     expect((await runCli(['drain', '-c', site.configFile])).code).toBe(ExitCode.ok);

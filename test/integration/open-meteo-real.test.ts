@@ -10,6 +10,8 @@ import { startOpenMeteoStub, type OpenMeteoStub, type StubOptions } from '../hel
 import { startTestProxy } from '../helpers/proxy.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
+import { LogEvents } from '../../agent/log/events.ts';
+import { logLine } from '../helpers/log-lines.ts';
 
 const noProxyEnv = { HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '', http_proxy: '', https_proxy: '', no_proxy: '' };
 
@@ -67,14 +69,14 @@ describe('Open-Meteo as the real service behaves', () => {
     expect((await runCli(['once', '-c', created.configFile])).code).toBe(ExitCode.ok);
     expect(openMeteo!.requests).toHaveLength(1);
     expect(openMeteo!.requests[0]!.time.getTime() - started).toBeGreaterThanOrEqual(2500);
-    expect(await readLogs(created)).toContain("Waiting for room in the free API's per-minute call budget.");
+    expect(await readLogs(created)).toMatch(logLine('open-meteo', LogEvents.waitingForBudget));
 
     await writeFile(join(created.storageDir, 'state', 'open-meteo-budget.json'), ledger(4999, []));
     const spent = await runCli(['once', '-c', created.configFile]);
     expect(spent.code).toBe(ExitCode.partial);
     expect(openMeteo!.requests).toHaveLength(1);
     const logs = await readLogs(created);
-    expect(logs.match(/The free Open-Meteo API call budget is spent; no requests until it resets/g)).toHaveLength(1);
+    expect(logs.match(logLine('open-meteo', LogEvents.budgetSpent, '', true))).toHaveLength(1);
     expect(logs).toMatch(/budget=hour.*used=4999.*limit=5000/);
     const status = await runCli(['status', '-c', created.configFile]);
     expect(status.stdout).toMatch(/Open-Meteo: {3}free API calls used: \d+ of 600 in the last minute, 4999 of 5000 this hour, 4999 of 10000 today \(UTC\)/);
@@ -109,7 +111,7 @@ describe('Open-Meteo as the real service behaves', () => {
     expect(observed.sort()).toEqual(['helsinki', 'oslo']);
     const status = records.find((r) => r.record_type === 'agent_status') as { cycle: { locations: unknown[] } };
     expect(status.cycle.locations).toContainEqual({ id: 'pacific', outcome: 'failed', error_class: 'no-data' });
-    expect(await readLogs(created)).toMatch(/Open-Meteo has no data for a location.*location=pacific/);
+    expect(await readLogs(created)).toMatch(logLine('open-meteo', LogEvents.noDataForLocation, 'location=pacific'));
     const first = openMeteo!.requests.length;
     expect(first).toBeLessThanOrEqual(4);
     expect(JSON.parse(await readFile(join(created.storageDir, 'state', 'open-meteo-no-data.json'), 'utf8'))).toHaveProperty('pacific');

@@ -9,6 +9,8 @@ import { BUCKET, createSite, listSpool, readLogs, recordsInBucket, runCli, start
 import { startOpenMeteoStub, type OpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
+import { LogEvents } from '../../agent/log/events.ts';
+import { logLine } from '../helpers/log-lines.ts';
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
@@ -57,7 +59,7 @@ describe('the agent as a service process', () => {
     expect(await listSpool(site, 'dump')).toEqual([]);
     const keys = (await s3.listObjects(BUCKET)).map((object) => object.key.split('/').pop());
     for (const name of stranded) expect(keys).toContain(name);
-    expect(await readLogs(site)).toMatch(/Files left in temp\/ by an interrupted run were moved to the dump/);
+    expect(await readLogs(site)).toMatch(logLine('spool', LogEvents.tempRecovered));
     // Every observation the stand-in served is in the bucket, once.
     const ids = (await recordsInBucket(s3)).filter((entry) => entry.record.record_type === 'observation').map((entry) => entry.record.record_id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -78,15 +80,15 @@ describe('the agent as a service process', () => {
     expect(await listSpool(site, 'temp')).toEqual([]);
     expect((await listSpool(site, 'dump')).length).toBeGreaterThan(0);
     const logs = await readLogs(site);
-    expect(logs).toMatch(/Stop requested; finishing the current step\. signal=SIGTERM/);
-    expect(logs).toMatch(/Agent stopped/);
+    expect(logs).toMatch(logLine('agent', LogEvents.stopRequested, 'signal=SIGTERM'));
+    expect([logLine('agent', LogEvents.agentStopped), logLine('agent', LogEvents.agentStoppedAbandoned)].some((line) => line.test(logs))).toBe(true);
     expect((await runCli(['drain', '-c', site.configFile])).code).toBe(ExitCode.ok);
   });
 
   it('refuses a second instance on the same storage folder and names the holder', async () => {
     const site = await createSite({ dir: await tempDir(), s3, openMeteo, schedule: '0 0 1 1 *' });
     const child = startRun(site);
-    await waitFor(async () => (await readLogs(site)).includes('Agent started.'), 30_000, 'the agent to start');
+    await waitFor(async () => logLine('agent', LogEvents.agentStarted).test(await readLogs(site)), 30_000, 'the agent to start');
     const second = await runCli(['once', '-c', site.configFile]);
     expect(second.code).toBe(ExitCode.locked);
     expect(second.stderr).toMatch(new RegExp(`Another datapipe-agent is already using .*pid ${child.pid} .*command 'run'`));
@@ -107,7 +109,7 @@ describe('the agent as a service process', () => {
     child.kill('SIGTERM');
     expect((await exited(child)).code).toBe(0);
     const logs = await readLogs(site);
-    expect(logs).toMatch(/info {2}drain: Dump retry pass finished\. uploaded=\d+ failed=0 remaining=0/);
+    expect(logs).toMatch(logLine('drain', LogEvents.passFinished, String.raw`uploaded=\d+ failed=0 remaining=0`));
     const status = JSON.parse(await readFile(join(site.storageDir, 'state', 'status.json'), 'utf8'));
     expect(status.lastDrain.remaining).toBe(0);
   });
@@ -129,8 +131,8 @@ describe('the agent as a service process', () => {
     child.kill('SIGTERM');
     expect((await exited(child)).code).toBe(0);
     const logs = await readLogs(site);
-    const drained = logs.indexOf('Dump retry pass finished. uploaded=1');
+    const drained = logs.search(logLine('drain', LogEvents.passFinished, 'uploaded=1'));
     expect(drained).toBeGreaterThan(-1);
-    expect(logs.indexOf('Cycle finished.', drained)).toBeGreaterThan(drained);
+    expect(logs.slice(drained).search(logLine('collect', LogEvents.cycleFinished))).toBeGreaterThan(0);
   });
 });

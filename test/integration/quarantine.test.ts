@@ -12,6 +12,8 @@ import { BUCKET, createSite, readLogs, runCli, startCli, waitFor, type Site } fr
 import { startOpenMeteoStub, type OpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
+import { LogEvents } from '../../agent/log/events.ts';
+import { logLine } from '../helpers/log-lines.ts';
 
 function readZipEntry(path: string, wanted: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -67,7 +69,7 @@ describe.skipIf(process.platform === 'win32')('the quarantine through the real C
     expect(drained.code).toBe(ExitCode.failed);
     expect(drained.stderr).toMatch(/2 entries are in the quarantine folder/);
     expect(await s3.listObjects(BUCKET)).toEqual([]);
-    expect(await readLogs(site)).toMatch(/error drain: An entry was moved to the quarantine folder.*reason=ContentHashMismatch/);
+    expect(await readLogs(site)).toMatch(logLine('drain', LogEvents.entryQuarantined, 'reason=ContentHashMismatch'));
 
     const status = await runCli(['status', '-c', site.configFile]);
     expect(status.stdout).toContain('Quarantine:   2 entries NOT sent');

@@ -18,6 +18,7 @@ import { createListLogger } from '../helpers/list-logger.ts';
 import type { OpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
+import { LogEvents } from '../../agent/log/events.ts';
 
 const HELSINKI = { latitude: 60.1695, longitude: 24.9354 };
 const JYVASKYLA = { latitude: 62.2415, longitude: 25.7209 };
@@ -209,9 +210,7 @@ describe('runCollectCycle when the source itself breaks', () => {
       expect(await runCollectCycle(deps)).toMatchObject({ outcome: 'failed', locationsOk: 0, locationsFailed: 2, delivery: 'uploaded' });
       const records = (await recordsInBucket(s3)).map((entry) => entry.record);
       expect(records.map((record) => record.record_type)).toEqual(['agent_status']);
-      expect(logger.lines.filter((line) => line.level === 'error').map((line) => line.message)).toEqual([
-        'Could not read the Open-Meteo answer; every location of this cycle is reported as failed and polled again next cycle.',
-      ]);
+      expect(logger.lines.filter((line) => line.level === 'error').map((line) => line.event)).toEqual([LogEvents.answerUnreadable.name]);
     } finally {
       await s3.close();
     }

@@ -22,9 +22,9 @@ import { createListLogger } from '../helpers/list-logger.ts';
 import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
+import { LogEvents } from '../../agent/log/events.ts';
 
 const ALONE = { minFiles: Number.MAX_SAFE_INTEGER };
-const QUARANTINED = /^An entry was moved to the quarantine folder/;
 
 describe('a drain pass in a hostile storage folder', () => {
   const tempDir = useTempDirs();
@@ -131,7 +131,7 @@ describe('a drain pass in a hostile storage folder', () => {
 
       expect(await drain({ logger })).toMatchObject({ uploaded: 4, remaining: 0, quarantined: 1 });
       expect((await recordIds()).length).toBe(names.length);
-      const quarantined = logger.lines.filter((line) => QUARANTINED.test(line.message));
+      const quarantined = logger.lines.filter((line) => line.event === LogEvents.entryQuarantined.name);
       expect(quarantined.map((line) => line.fields.reason)).toEqual(['UntrustedManifest']);
       expect((await spool.quarantine.list()).map((entry) => entry.reason?.code)).toEqual(['UntrustedManifest']);
     });
@@ -149,7 +149,7 @@ describe('a drain pass in a hostile storage folder', () => {
       expect(await drain({ logger, packLimits: ALONE })).toMatchObject({ uploaded: 2, remaining: 0, quarantined: 1 });
       for (const object of await s3.listObjects('bucket')) expect(object.body.toString()).not.toContain('secret-hash');
       expect(await readdir(spool.quarantine.dir)).toEqual([name, `${name}.reason.json`].sort());
-      expect(logger.lines.filter((line) => QUARANTINED.test(line.message)).map((line) => line.fields.reason)).toEqual(['NotARegularFile']);
+      expect(logger.lines.filter((line) => line.event === LogEvents.entryQuarantined.name).map((line) => line.fields.reason)).toEqual(['NotARegularFile']);
       expect(await readFile(secret, 'utf8')).toContain('secret-hash'); // the target is untouched
     });
 

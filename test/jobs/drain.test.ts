@@ -21,6 +21,10 @@ import { createListLogger } from '../helpers/list-logger.ts';
 import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
+import { LogEvents } from '../../agent/log/events.ts';
+
+/** The two lines that say a pack of an earlier pass was finished. */
+const RESUMED = [LogEvents.packResent.name, LogEvents.packAlreadyStored.name];
 
 const ALONE = { minFiles: Number.MAX_SAFE_INTEGER };
 
@@ -158,7 +162,7 @@ describe('dump retry pass', () => {
       await expectEachRecordOnceInOneKey(64);
       for (const [id, [key]] of await recordKeys()) expect(key).toContain(`date=${id.slice(0, 10)}/`);
       expect(await spool.journal.listManifests()).toEqual({ manifests: [], unreadable: [], confirmed: new Set() });
-      expect(logger.lines.find((line) => line.message === 'Dump retry pass finished.')?.fields).toMatchObject({ uploaded: 34, objects: 4, packs: 4 });
+      expect(logger.lines.find((line) => line.event === LogEvents.passFinished.name)?.fields).toMatchObject({ uploaded: 34, objects: 4, packs: 4 });
     });
 
     it('sends gzipped packs that hold the same NDJSON and get the same key every time', async () => {
@@ -224,7 +228,7 @@ describe('dump retry pass', () => {
       const logger = createListLogger();
       expect(await drain({ logger })).toMatchObject({ uploaded: 8, failed: 0, remaining: 0, packs: 2 });
       // No restart happened: the line about the resumed pack must not claim one.
-      const resumed = logger.lines.filter((line) => /A pack left unfinished by an earlier retry pass/.test(line.message));
+      const resumed = logger.lines.filter((line) => RESUMED.includes(line.event));
       expect(resumed).toHaveLength(1);
       expect(resumed[0]!.message).not.toMatch(/restart/);
       expect((await s3.listObjects('bucket')).map((o) => o.key)).toContain(manifests[0]!.key);
@@ -270,7 +274,7 @@ describe('dump retry pass', () => {
       expect((await s3.listObjects('bucket')).map((o) => o.key)).toEqual([manifest.key]);
       await expectEachRecordOnceInOneKey(RECORDS);
       expect(await spool.journal.listManifests()).toEqual({ manifests: [], unreadable: [], confirmed: new Set() });
-      if (point !== 'after deletes') expect(logger.lines.some((line) => /A pack left unfinished by an earlier retry pass/.test(line.message))).toBe(true);
+      if (point !== 'after deletes') expect(logger.lines.some((line) => RESUMED.includes(line.event))).toBe(true);
     });
 
     it('a manifest that cannot be read is set aside with one error line, and its files are still delivered', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sleep, startSchedules } from '../../agent/jobs/scheduler.ts';
 import { createListLogger } from '../helpers/list-logger.ts';
+import { LogEvents } from '../../agent/log/events.ts';
 
 describe('scheduler', () => {
   it('never overlaps a job with itself, keeps going after a failure, and waits for the running job on stop', async () => {
@@ -29,7 +30,7 @@ describe('scheduler', () => {
     expect(runs).toBeGreaterThanOrEqual(2);
     expect(active).toBe(0);
     expect(logger.lines.some((line) => line.level === 'error' && line.fields.error === 'first run fails')).toBe(true);
-    expect(logger.lines.some((line) => line.message.includes('this tick is skipped'))).toBe(true);
+    expect(logger.lines.some((line) => line.event === LogEvents.tickSkipped.name)).toBe(true);
   });
 
   it('runs a job at once on request, unless it is already running', async () => {

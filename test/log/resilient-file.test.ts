@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import winston from 'winston';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LogEvents } from '../../agent/log/events.ts';
 import { logFilePath, ResilientFileTransport } from '../../agent/log/resilient-file.ts';
 import { BUCKET, createSite, recordsInBucket, runCli } from '../helpers/agent-site.ts';
 import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
@@ -14,6 +15,7 @@ import { startS3Server } from '../helpers/s3-server.ts';
 import { useTempDirs } from '../helpers/temp-dir.ts';
 
 const LOGGER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'agent', 'log', 'logger.ts');
+const EVENTS = resolve(dirname(LOGGER), 'events.ts');
 const onLinux = process.platform === 'linux';
 const canMount = onLinux && process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
 
@@ -21,10 +23,11 @@ const canMount = onLinux && process.getuid?.() === 0 && spawnSync('mount', ['--v
 function logInChild(dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const script = `
     const { createLogger } = await import(${JSON.stringify(LOGGER)});
+    const { LogEvents } = await import(${JSON.stringify(EVENTS)});
     const log = createLogger({ dir: ${JSON.stringify(dir)}, level: 'debug', keepDays: 7, console: false });
-    for (let i = 0; i < 20; i += 1) log.error('Upload failed.', { i });
+    for (let i = 0; i < 20; i += 1) log.error(LogEvents.uploadRefused, { i });
     await new Promise((r) => setTimeout(r, 300));
-    log.info('Cycle finished.', { after: 'failure' });
+    log.info(LogEvents.cycleFinished, { after: 'failure' });
     await log.close();
     console.log('still collecting');`;
   return new Promise((done) => {
@@ -34,7 +37,7 @@ function logInChild(dir: string): Promise<{ code: number | null; stdout: string;
 }
 
 function failureLines(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => line.includes('Writing the log file failed'));
+  return stderr.split('\n').filter((line) => line.includes(`event=${LogEvents.logFileFailed.name}`));
 }
 
 describe('a log file that cannot be written', () => {
@@ -49,7 +52,7 @@ describe('a log file that cannot be written', () => {
     expect(result.stdout).toContain('still collecting');
     expect(failureLines(result.stderr)).toHaveLength(1);
     expect(failureLines(result.stderr)[0]).toContain('ENOSPC');
-    expect(result.stderr).toContain('Cycle finished. after=failure');
+    expect(result.stderr).toContain(`${LogEvents.cycleFinished.message} after=failure event=${LogEvents.cycleFinished.name}`);
   });
 
   it.runIf(onLinux)('does not stop `once` from collecting and uploading', async () => {
@@ -120,10 +123,12 @@ describe('a log file that cannot be written', () => {
     // recovery line must count exactly the lines that went to standard error instead.
     const fallbackLines = stderr.filter((line) => line.startsWith('info ')).length;
     expect(fallbackLines).toBeGreaterThanOrEqual(2);
-    expect(text.startsWith(`${clock.toISOString()} info  log: Writing the log file works again; ${fallbackLines} line(s) since ${start.toISOString()} went to standard error only`), text.split('\n')[0]).toBe(true);
+    const recovered = LogEvents.logFileRecovered(fallbackLines, start.toISOString());
+    expect(text.startsWith(`${clock.toISOString()} info  log: ${recovered.message} dir=`), text.split('\n')[0]).toBe(true);
+    expect(text.split('\n')[0]).toMatch(new RegExp(` event=${recovered.name}$`));
     expect(text).toContain('info after recovery\ninfo and later\n');
-    expect(stderr.filter((line) => line.includes('Writing the log file failed')), stderr.join('')).toHaveLength(1);
-    expect(stderr.filter((line) => line.includes('Writing the log file works again'))).toHaveLength(1);
+    expect(stderr.filter((line) => line.includes(`event=${LogEvents.logFileFailed.name}`)), stderr.join('')).toHaveLength(1);
+    expect(stderr.filter((line) => line.includes(`event=${LogEvents.logFileRecovered.name}`))).toHaveLength(1);
     expect(stderr).toContain('info while failed\n');
     await rm(dir, { recursive: true, force: true });
   });

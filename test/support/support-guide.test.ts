@@ -1,10 +1,12 @@
-// docs/support-guide.md cannot fall behind the code: every error/warn log message in agent/, every
-// SinkError code, every Open-Meteo error kind, every Windows event id and every doctor check id
-// must appear in it. Messages are taken from the source text, so a new or reworded message fails
-// here until the guide explains it.
+// docs/support-guide.md cannot fall behind the code: every error/warn log event of the catalogue
+// (agent/log/events.ts), every SinkError code, every Open-Meteo error kind, every Windows event id
+// and every doctor check id must appear in it. A log event's row must sit in the section the
+// catalogue names, carry its level and name, and quote its message, so a new or reworded message
+// fails here until the guide explains it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listLogEvents } from '../../agent/log/events.ts';
 import { WINDOWS_EVENTS } from '../../agent/log/windows-event-log.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -19,16 +21,33 @@ function sourceFiles(dir: string): string[] {
 
 const sources = sourceFiles(join(root, 'agent')).map((path) => ({ file: relative(root, path), text: readFileSync(path, 'utf8') }));
 
-/** The literal start of each logger .error/.warn message (config ProblemLists excluded). */
-function logMessages(): { file: string; message: string }[] {
-  const found: { file: string; message: string }[] = [];
-  for (const { file, text } of sources) {
-    for (const match of text.matchAll(/(?<!problems)\.(?:error|warn)\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g)) {
-      const literal = (match[2] ?? '').split('${')[0]?.replace(/\\(.)/g, '$1') ?? '';
-      if (literal.length >= 12) found.push({ file, message: literal });
+/** The `### ` sections of the guide by their GitHub anchor, each as its lines. */
+function guideSections(): Map<string, string[]> {
+  const sections = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const line of guide.split('\n')) {
+    if (line.startsWith('#')) {
+      current = [];
+      const anchor = line.replace(/^#+\s*/, '').toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+      sections.set(anchor, current);
+    } else {
+      current.push(line);
     }
   }
-  return found;
+  return sections;
+}
+
+/** The events support must be able to look up: every error and warn, and any other with a guide row. */
+function explainedEvents(): { name: string; level: string; text: string; guide: string | undefined }[] {
+  return listLogEvents()
+    .filter((event) => event.level === 'error' || event.level === 'warn' || event.guide !== undefined)
+    .map((event) => ({ name: event.name, level: event.level, text: typeof event === 'function' ? event.shownInGuide : event.message, guide: event.guide }));
+}
+
+/** The rows of the tables under "## Log messages". */
+function logMessageRows(): string[] {
+  const part = guide.slice(guide.indexOf('## Log messages'), guide.indexOf('\n## ', guide.indexOf('## Log messages') + 1));
+  return part.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| level |'));
 }
 
 function sinkCodes(): string[] {
@@ -64,14 +83,27 @@ function doctorCheckIds(): string[] {
 
 describe('docs/support-guide.md', () => {
   it('finds the messages in the source (the extraction works)', () => {
-    expect(logMessages().length).toBeGreaterThan(10);
+    expect(explainedEvents().length).toBeGreaterThan(10);
+    expect(logMessageRows().length).toBeGreaterThan(10);
     expect(sinkCodes()).toEqual(expect.arrayContaining(['AccessDenied', 'NetworkError', 'RequestTimeTooSkewed', 'CredentialsError']));
     expect(sourceKinds()).toEqual(expect.arrayContaining(['bad-request', 'rate-limited']));
     expect(doctorCheckIds()).toEqual(expect.arrayContaining(['config', 's3.canary', 'open-meteo.proxy', 'clock', 'service']));
   });
 
-  it.each(logMessages().map((m) => [m.message, m.file]))('explains the log message "%s" (%s)', (message) => {
-    expect(guide).toContain(message);
+  it.each(explainedEvents().map((e) => [e.name, e]))('explains the log event %s in its section, with its level and message', (name, event) => {
+    expect(event.guide, `${name} names no support-guide section`).toBeDefined();
+    const section = guideSections().get(event.guide ?? '');
+    expect(section, `no section #${event.guide} in docs/support-guide.md`).toBeDefined();
+    const row = section?.find((line) => line.includes(`| \`${name}\` |`));
+    expect(row, `no row for ${name} under #${event.guide}`).toBeDefined();
+    expect(row?.startsWith(`| ${event.level} `)).toBe(true);
+    expect(row).toContain(event.text);
+  });
+
+  it('names only events of the catalogue in its log message tables', () => {
+    const names = new Set(listLogEvents().map((event) => event.name));
+    const stale = logMessageRows().filter((row) => !names.has(/^\| [^|]+ \| `([a-z0-9.-]+)` \|/.exec(row)?.[1] ?? ''));
+    expect(stale).toEqual([]);
   });
 
   it.each(sinkCodes())('explains the S3 error code %s', (code) => {

@@ -35,6 +35,7 @@ import { crc32Base64, safeHeader, unconfirmedReason, unconfirmedUploadError, typ
 import type { S3Credentials } from './credentials-file.ts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { isFileSpecificRefusal } from './file-specific-errors.ts';
+import { LogEvents } from '../../log/events.ts';
 
 export { classifyS3Error, type S3ErrorContext } from './classify-error.ts';
 export { loadCredentialsFile, type S3Credentials } from './credentials-file.ts';
@@ -105,7 +106,7 @@ export function createS3Sink(options: S3SinkOptions): S3Sink {
     ...(options.proxy ? { proxy: options.proxy } : {}),
     ...(options.credentialsSource ? { credentialsSource: options.credentialsSource } : {}),
   };
-  logger.debug('S3 sink ready.', { bucket: config.bucket, region: config.region, endpoint: endpointHost(context) });
+  logger.debug(LogEvents.sinkReady, { bucket: config.bucket, region: config.region, endpoint: endpointHost(context) });
   const parts: SinkParts = { client, bucket: config.bucket, context, logger, timeoutMs };
 
   return {
@@ -131,8 +132,8 @@ async function uploadWithRetries(parts: SinkParts, run: UploadRun): Promise<void
     try {
       const outcome = await attemptPut(parts, run);
       const fields = { bucket: parts.bucket, key: run.key, bytes: run.body.length, attempts, ms: Math.round(performance.now() - started) };
-      if (outcome === 'stored') parts.logger.debug('File uploaded.', fields);
-      else parts.logger.info('The object was already in S3 (an earlier attempt or run stored it); the file counts as delivered.', fields);
+      if (outcome === 'stored') parts.logger.debug(LogEvents.fileUploaded, fields);
+      else parts.logger.info(LogEvents.objectAlreadyStored, fields);
       return;
     } catch (caught) {
       error = caught instanceof SinkError ? caught : classifyS3Error(caught, target);

@@ -5,6 +5,7 @@
 import { SourceError } from '../../errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { CallBudget } from './budget.ts';
+import { LogEvents } from '../../log/events.ts';
 
 export type Sleep = (ms: number, signal: AbortSignal | undefined) => Promise<void>;
 
@@ -47,7 +48,7 @@ export function createPacer(options: PacerOptions): Pacer {
         if (decision.go) return undefined;
         if (decision.wait) {
           const ms = decision.at.getTime() - now().getTime();
-          logger.debug('Waiting for room in the free API\'s per-minute call budget.', { ...logTarget, calls, wait_ms: ms });
+          logger.debug(LogEvents.waitingForBudget, { ...logTarget, calls, wait_ms: ms });
           await sleep(ms, signal);
           continue;
         }
@@ -55,7 +56,7 @@ export function createPacer(options: PacerOptions): Pacer {
         const message = `Skipped the Open-Meteo request: the free API's ${WINDOW_TEXT[decision.window]} call budget is spent (${decision.used} of ${decision.limit} calls used, this request needs ${calls}); it resets at ${resets}. Reduce locations, variables or the schedule, or use the commercial endpoint with open_meteo.api_key.`;
         if (decision.resetsAt.getTime() !== reportedUntil) {
           reportedUntil = decision.resetsAt.getTime();
-          logger.error('The free Open-Meteo API call budget is spent; no requests until it resets. Reduce locations, variables or the schedule, or use the commercial endpoint.', {
+          logger.error(LogEvents.budgetSpent, {
             ...logTarget, budget: decision.window, used: decision.used, limit: decision.limit, calls, resets_at: resets,
           });
         }

@@ -25,6 +25,7 @@ import { createPacer, type Sleep } from './pacing.ts';
 import { buildBatchUrl, describeEndpoint, getWithDeadline } from './request.ts';
 import { checkObservation, splitBatchBody } from './response.ts';
 import { weightedVariables } from './site-budget.ts';
+import { LogEvents } from '../../log/events.ts';
 
 export const MAX_LOCATIONS_PER_REQUEST = 1000;
 
@@ -100,7 +101,7 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
       return results.push({ location, ok: false, error: new SourceError(check.kind, message, { status: 200 }) });
     });
     if (problems.length > 0) {
-      logger.warn('Open-Meteo sent no usable data for some locations; they will be polled again next cycle.', {
+      logger.warn(LogEvents.noUsableData, {
         ...logTarget, failed: problems.length, locations: batch.length, first: problems[0],
       });
     }
@@ -120,7 +121,7 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
     const url = buildBatchUrl(baseUrl, batch, config.variables, apiKey);
     try {
       const reply = await getWithDeadline(url, { dispatcher, signal, endpoint, scrub, timeoutMs: config.timeoutSeconds * 1000 });
-      logger.debug('Open-Meteo request finished.', { ...logTarget, locations: batch.length, status: reply.status, ms: reply.ms });
+      logger.debug(LogEvents.requestFinished, { ...logTarget, locations: batch.length, status: reply.status, ms: reply.ms });
       // As the server counts: an answered error costs 1 call, a 429 nothing (RateLimiter.swift).
       await budget?.record(reply.status === 429 ? 0 : reply.status >= 200 && reply.status <= 299 ? calls : 1);
       if (reply.status < 200 || reply.status > 299) {
@@ -159,20 +160,20 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
     const fields = { ...logTarget, kind: reported.kind, status: reported.status, locations: batch.length, error: reported.message };
     const redirect = reported.kind === 'auth' && reported.status !== undefined && reported.status >= 300 && reported.status < 400;
     if (redirect && redirectReported) {
-      logger.debug('Open-Meteo still redirects requests with an API key to the commercial endpoint.', fields);
+      logger.debug(LogEvents.keyStillRedirected, fields);
     } else if (reported.kind === 'bad-request' || reported.kind === 'auth') {
       // Asking again will fail the same way until a person fixes the config: that is an error line.
-      logger.error('Open-Meteo refused the request; fix the config as the error says. The agent asks again next cycle.', fields);
+      logger.error(LogEvents.requestRefused, fields);
       redirectReported ||= redirect;
     } else {
-      logger.warn('Open-Meteo request failed; its locations are reported as failed and polled again next cycle.', fields);
+      logger.warn(LogEvents.requestFailed, fields);
     }
     return failAll(batch, reported);
   }
 
   async function markNoData(location: Location, error: SourceError): Promise<LocationResult> {
     const entry = await noData.remember(location, error.message);
-    logger.error('Open-Meteo has no data for a location; it is reported as failed and asked for again once a day. Check its coordinates.', {
+    logger.error(LogEvents.noDataForLocation, {
       ...logTarget, location: location.id, latitude: location.latitude, longitude: location.longitude, retry_at: entry.retryAt,
     });
     return { location, ok: false, error: new SourceError('no-data', `${error.message} (location "${location.id}"; asked for again after ${entry.retryAt})`, { status: 400 }) };
@@ -216,7 +217,7 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
       await noData.forget(asked.filter((location) => byId.get(location.id)?.ok));
       const { skipped } = cycle;
       if (skipped.reason) {
-        logger.warn('Skipped Open-Meteo requests while backing off; their locations are reported as failed.', {
+        logger.warn(LogEvents.skippedBackingOff, {
           ...logTarget, kind: skipped.reason.kind, batches: skipped.batches, locations: skipped.locations, error: skipped.reason.message,
         });
       }

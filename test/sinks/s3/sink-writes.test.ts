@@ -11,6 +11,7 @@ import { createS3Sink, type S3Sink, type S3SinkOptions } from '../../../agent/si
 import { createListLogger } from '../../helpers/list-logger.ts';
 import { startTestProxy, type TestProxy } from '../../helpers/proxy.ts';
 import { startS3Server, type S3Fault, type TestS3Server } from '../../helpers/s3-server.ts';
+import { LogEvents } from '../../../agent/log/events.ts';
 
 const BUCKET = 'open-meteo-source-bucket';
 const KEY = 'landing/customer=acme/date=2026-11-21/acme_20261121T101500Z_0123456789abcdef.ndjson';
@@ -84,7 +85,7 @@ describe('S3 sink: immutable objects (If-None-Match: *)', () => {
     await sink.upload(KEY, Buffer.from('{"record_id":"other bytes"}\n'));
     expect(await storedBodies()).toEqual([BODY.toString('utf8')]);
     expect(server.putRequests).toBe(2);
-    expect(logger.lines.some((l) => l.level === 'info' && /already in S3/.test(l.message) && l.fields['key'] === KEY)).toBe(true);
+    expect(logger.lines.some((l) => l.level === 'info' && l.event === LogEvents.objectAlreadyStored.name && l.fields['key'] === KEY)).toBe(true);
   });
 
   it('retries a 409 ConditionalRequestConflict inside the upload', async () => {
@@ -99,7 +100,7 @@ describe('S3 sink: immutable objects (If-None-Match: *)', () => {
     await makeSink().upload(KEY, BODY);
     expect(await storedBodies()).toEqual([BODY.toString('utf8')]);
     expect(server.putRequests).toBe(2);
-    expect(logger.lines.some((l) => /already in S3/.test(l.message))).toBe(true);
+    expect(logger.lines.some((l) => l.event === LogEvents.objectAlreadyStored.name)).toBe(true);
   });
 });
 

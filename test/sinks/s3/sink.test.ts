@@ -9,6 +9,7 @@ import { redactText } from '../../../agent/log/logger.ts';
 import { createS3Sink, MAX_ATTEMPTS, type S3Sink } from '../../../agent/sinks/s3/sink.ts';
 import { createListLogger } from '../../helpers/list-logger.ts';
 import { startS3Server, type S3Fault, type TestS3Server } from '../../helpers/s3-server.ts';
+import { LogEvents } from '../../../agent/log/events.ts';
 
 const BUCKET = 'open-meteo-source-bucket';
 const KEY = 'landing/acme/2026/11/21/acme_20261121T101500Z_0001.ndjson';
@@ -91,7 +92,7 @@ describe('S3 sink: successful upload', () => {
     expect(objects.map((o) => o.key)).toEqual([KEY]);
     expect(objects[0]?.body.equals(BODY)).toBe(true);
     expect(server.putRequests).toBe(1);
-    expect(logger.lines.some((l) => l.level === 'debug' && l.message === 'File uploaded.' && l.fields['key'] === KEY)).toBe(true);
+    expect(logger.lines.some((l) => l.level === 'debug' && l.event === LogEvents.fileUploaded.name && l.fields['key'] === KEY)).toBe(true);
   });
 
   it('rides out one 503 SlowDown inside the same upload (the sink retries it, not the SDK)', async () => {

@@ -11,6 +11,7 @@ import { buildBatchUrl } from '../../../agent/sources/open-meteo/request.ts';
 import { createOpenMeteoSource, type LocationResult } from '../../../agent/sources/open-meteo/index.ts';
 import { createListLogger } from '../../helpers/list-logger.ts';
 import { startOpenMeteoStub, type OpenMeteoStub } from '../../helpers/open-meteo-stub.ts';
+import { LogEvents } from '../../../agent/log/events.ts';
 
 const START = new Date('2026-11-21T10:22:31Z');
 const SLOT = new Date('2026-11-21T10:15:00Z');
@@ -104,7 +105,7 @@ describe('happy path', () => {
     expect(results).toHaveLength(2500);
     expect(results.every((result, i) => result.ok && result.location === locations[i])).toBe(true);
     expect(stub.served).toHaveLength(2500);
-    expect(logger.lines.filter((l) => l.level === 'debug' && l.message.includes('request finished'))).toHaveLength(stub.requests.length);
+    expect(logger.lines.filter((l) => l.level === 'debug' && l.event === LogEvents.requestFinished.name)).toHaveLength(stub.requests.length);
   });
 
   it('cuts batches at 1,000 locations and at the URL limit, whichever comes first', () => {

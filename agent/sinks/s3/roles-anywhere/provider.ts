@@ -16,6 +16,7 @@ import type { Logger } from '../../../log/logger.ts';
 import { createSession, type RolesAnywhereSettings, type TemporaryCredentials } from './create-session.ts';
 import { certificateExpiry, IdentityFileError, readSigningIdentity, type IdentityFiles } from './identity.ts';
 import { serialDecimal, type SigningIdentity } from './signing.ts';
+import { LogEvents } from '../../../log/events.ts';
 
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
@@ -49,8 +50,8 @@ export function createRolesAnywhereProvider(options: RolesAnywhereProviderOption
     current = { credentials, refreshAt: credentials.expiration.getTime() - Math.min(REFRESH_MARGIN_MS, Math.max(0, lifetime / 2)) };
     sessions += 1;
     const fields = { expires_at: credentials.expiration.toISOString(), certificate_serial: serialDecimal(identity.certificate) };
-    if (sessions === 1) options.logger.info('Temporary S3 credentials obtained from IAM Roles Anywhere.', fields);
-    else options.logger.debug('Temporary S3 credentials renewed through IAM Roles Anywhere.', fields);
+    if (sessions === 1) options.logger.info(LogEvents.rolesAnywhereObtained, fields);
+    else options.logger.debug(LogEvents.rolesAnywhereRenewed, fields);
     return credentials;
   };
 

@@ -21,6 +21,7 @@ import { startRolesAnywhereServer, type TestRolesAnywhereServer } from '../../..
 import { startS3Server, type TestS3Server } from '../../../helpers/s3-server.ts';
 import { useTempDirs } from '../../../helpers/temp-dir.ts';
 import { createTestCa, type TestCa } from '../../../helpers/test-pki.ts';
+import { LogEvents } from '../../../../agent/log/events.ts';
 
 const BUCKET = 'open-meteo-source-bucket';
 const BODY = Buffer.from('{"record":1}\n');
@@ -110,7 +111,7 @@ describe('IAM Roles Anywhere credentials for the S3 sink', () => {
     expect((await s3.listObjects(BUCKET)).map((o) => o.key).sort()).toEqual([keyFor('acme'), keyFor('acme', 2)]);
     expect(ra.issued).toHaveLength(1);
     expect(provider.sessions).toBe(1);
-    expect(logger.lines.map((line) => line.message)).toContain('Temporary S3 credentials obtained from IAM Roles Anywhere.');
+    expect(logger.lines.map((line) => line.event)).toContain(LogEvents.rolesAnywhereObtained.name);
     expectNoSecrets(logger.lines.map((line) => `${line.message} ${JSON.stringify(line.fields)}`), pems.privateKeyPem);
     // Registered for redaction: a library echoing them would print **REDACTED**.
     expect(redactText(`token ${ra.issued[0]?.sessionToken ?? ''}`)).toBe('token **REDACTED**');
