@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { validateConfigFile, checkFolderWritable } from '../config/load.ts';
 import type { AgentConfig } from '../config/types.ts';
 import { ConfigError, formatConfigProblem } from '../errors.ts';
-import { loadCredentialsFile, type S3Credentials } from '../sinks/s3/sink.ts';
+// Not through sinks/s3/sink.ts: that would load the whole AWS SDK to read one small file.
+import { loadCredentialsFile, type S3Credentials } from '../sinks/s3/credentials-file.ts';
 import { createSpool } from '../spool/spool.ts';
 import { fail, pass, warn, type CheckResult } from './types.ts';
 

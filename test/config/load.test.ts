@@ -271,7 +271,7 @@ describe('validateConfigFile: warnings', () => {
     const { config, problems } = await validateConfigFile(join(dir, 'config.ini'));
     expect(config).toBeDefined();
     expect(problems).toEqual([expect.objectContaining({ severity: 'warning', where: 's3.credentials_file', line: 12 })]);
-    expect(problems[0]?.message).toContain(`mode 644); run: chmod 600 '${join(dir, 'credentials.ini')}'`);
+    expect(problems[0]?.message).toContain(`mode 0644); run \`chmod 600 ${join(dir, 'credentials.ini')}\``);
   });
 
   it('warns about more than 1,000 locations', async () => {
