@@ -10,6 +10,7 @@ import { AWS_REGIONS } from './aws-regions.ts';
 import { credentialsModeWarning, readCredentialsFile } from './credentials-file.ts';
 import { closestName } from './suggest.ts';
 import { budgetProblem, estimateSiteBudget, weightedVariables } from '../sources/open-meteo/site-budget.ts';
+import { MAX_LOCATIONS_PER_REQUEST } from '../sources/open-meteo/budget.ts';
 import { rolesAnywhereRules } from './roles-anywhere-rules.ts';
 import { STORAGE_WORKING_FOLDERS } from '../spool/spool.ts';
 
@@ -32,7 +33,6 @@ const none: RuleProblem[] = [];
 
 const FREE_HOST = 'api.open-meteo.com';
 const COMMERCIAL_HOST = 'customer-api.open-meteo.com';
-export const MAX_LOCATIONS_PER_REQUEST = 1000;
 
 
 export const rules: ConfigRule[] = [

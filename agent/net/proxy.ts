@@ -144,14 +144,31 @@ function withScheme(proxyUrl: string): string {
 }
 
 function basicAuthorization(url: URL): string | undefined {
+  const credentials = proxyCredentials(url);
+  if (credentials === undefined) return undefined;
+  for (const secret of credentials.secrets) registerSecret(secret);
+  return `Basic ${credentials.token}`;
+}
+
+/** The Basic token a proxy URL's user:password become, and the forms of the password (as written
+ *  and decoded, and that token) that must never be shown. One derivation for the clients'
+ *  redaction and the support bundle's scrubber (support/mask.ts). */
+function proxyCredentials(url: URL): { token: string; secrets: string[] } | undefined {
   if (url.username === '' && url.password === '') return undefined;
   const user = safeDecode(url.username);
   const password = safeDecode(url.password);
   const token = Buffer.from(`${user}:${password}`).toString('base64');
-  registerSecret(url.password);
-  registerSecret(password);
-  registerSecret(token);
-  return `Basic ${token}`;
+  return { token, secrets: url.password === '' ? [] : [url.password, password, token] };
+}
+
+/** proxyCredentials' secrets for a proxy setting as written (no scheme means http://). */
+export function proxySecrets(proxyUrl: string | undefined): string[] {
+  if (!proxyUrl) return [];
+  try {
+    return proxyCredentials(new URL(withScheme(proxyUrl)))?.secrets ?? [];
+  } catch {
+    return [];
+  }
 }
 
 function safeDecode(text: string): string {
