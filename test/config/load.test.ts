@@ -104,6 +104,8 @@ const badCases: BadCase[] = [
   { name: 'ca file not PEM', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': 'not a certificate' }, where: 'network.ca_file', line: 19, fragment: 'contains no certificate' },
   { name: 'ca file damaged', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }, where: 'network.ca_file', line: 19, fragment: 'has certificate 1 which cannot be read' },
   { name: 'socks proxy', edits: { 18: '[network]\nproxy = socks5://proxy.example:1080' }, where: 'network.proxy', line: 19, fragment: "'socks5://proxy.example:1080' is not an http:// or https:// proxy" },
+  // prepareProxy (net/proxy.ts) refuses this at start-up; validate uses the same check.
+  { name: 'proxy with a path', edits: { 18: '[network]\nproxy = http://proxy.corp:8080/proxy.pac' }, where: 'network.proxy', line: 19, fragment: 'must not have a path, query or fragment' },
   { name: 'proxy without scheme', edits: { 18: '[network]\nproxy = proxy.corp:8080' }, where: 'network.proxy', line: 19, fragment: 'is http:// missing in front?' },
   { name: 'PAC file on ftp', edits: { 18: '[network]\nproxy = pac+ftp://files.corp/proxy.pac' }, where: 'network.proxy', line: 19, fragment: 'is not a PAC file location; expected pac+http://host/proxy.pac' },
   { name: 'storage dir under a file', edits: { 14: 'dir = ./blocker/var' }, files: { blocker: 'x' }, where: 'storage.dir', line: 14, fragment: 'blocker is a file, not a folder' },
