@@ -23,8 +23,9 @@ export interface CredentialsFileProblem {
   /** 1-based line in the credentials file, when the problem has one. */
   line?: number;
   message: string;
-  /** `missing` for a key that is absent or empty: validate sums these up in one sentence. */
-  kind: 'file' | 'missing' | 'ambiguous';
+  /** `missing` for a key that is absent or empty: validate sums these up in one sentence.
+   *  `syntax`: the key's line cannot be read (an unclosed quote). */
+  kind: 'file' | 'missing' | 'ambiguous' | 'syntax';
 }
 
 export interface CredentialsFileContent {
@@ -64,7 +65,9 @@ export function parseCredentialsFile(bytes: Buffer, file: string): CredentialsFi
     return { section: '', problems: [{ where: 's3.credentials_file', kind: 'file', message: `${file} is saved as UTF-16 ("Unicode"); save it as UTF-8 (Notepad: File > Save as > Encoding: UTF-8)` }], keyNames: {}, values: [] };
   }
   const text = bytes.toString('utf8');
-  const sections = scanIni(text, { allowTopLevelKeys: true }).sections;
+  const scanned = scanIni(text, { allowTopLevelKeys: true });
+  const sections = scanned.sections;
+  const unreadableLines = new Map(scanned.problems.map((problem) => [problem.where.toLowerCase(), problem]));
   const merged = new Map<string, Map<string, IniEntry>>();
   for (const section of sections) {
     const entries = merged.get(section.name) ?? new Map<string, IniEntry>();
@@ -89,9 +92,15 @@ export function parseCredentialsFile(bytes: Buffer, file: string): CredentialsFi
   const read = (key: string, required: boolean): string | undefined => {
     const entry = chosen.get(key);
     if (entry !== undefined && entry.value.trim() !== '') return entry.value.trim();
+    const where = content.section === '' ? key : `${content.section}.${key}`;
+    const unreadable = entry === undefined ? unreadableLines.get(where) : undefined;
+    if (unreadable) {
+      content.problems.push({ where, kind: 'syntax', line: unreadable.line, message: unreadable.message });
+      return undefined;
+    }
     if (entry === undefined && !required) return undefined;
     content.problems.push({
-      where: content.section === '' ? key : `${content.section}.${key}`,
+      where,
       kind: 'missing',
       ...(entry === undefined ? {} : { line: entry.line }),
       message: `${entry === undefined ? 'is missing' : 'is empty'}; the credentials file needs ${KEY_ID} and ${SECRET_KEY} (and ${SESSION_TOKEN} only for temporary credentials), written as "${key} = <value>" at the top of the file or under [default].${profilesNote}`,

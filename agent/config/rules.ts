@@ -127,7 +127,7 @@ async function checkCredentialsFile(config: AgentConfig): Promise<RuleProblem[]>
     return error('s3.credentials_file', `${file} has no ${missing.join(' or ')} at the top of the file or under [default]; expected lines "aws_access_key_id = ..." and "aws_secret_access_key = ..."`);
   }
   const problem = problems[0];
-  if (problem) return error('s3.credentials_file', problem.kind === 'ambiguous' ? `${file}${problem.line === undefined ? '' : ` line ${problem.line}`}: ${problem.message}` : problem.message);
+  if (problem) return error('s3.credentials_file', problem.kind === 'file' ? problem.message : `${file}${problem.line === undefined ? '' : ` line ${problem.line}`}: ${problem.where}: ${problem.message}`);
   const modeWarning = await credentialsModeWarning(file);
   return modeWarning === undefined ? none : warning('s3.credentials_file', modeWarning);
 }
