@@ -8,8 +8,8 @@
 // Accepted as Windows exports them, so a technician needs no openssl: PEM ("Base-64 encoded X.509
 // (.CER)", certutil -encode output), in UTF-8 or UTF-16 (PowerShell's Out-File default), and a
 // single binary DER certificate ("DER encoded binary X.509 (.CER)"). A PKCS#7 bundle (.p7b) is
-// refused with the export to choose instead. `parseCaFile` is the one reader: `validate` and the
-// TLS clients use it alike.
+// refused with the export to choose instead. `inspectCaFile` (read + `parseCaFile`) is the one
+// reader: `validate`, doctor and the TLS clients use it alike.
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { getCACertificates } from 'node:tls';
