@@ -95,6 +95,16 @@ export class SinkError extends Error {
   }
 }
 
+/** An error with one machine-readable `code` callers branch on, beside its sentence for people. */
+export class CodedError<Code extends string> extends Error {
+  readonly code: Code;
+  constructor(name: string, code: Code, message: string) {
+    super(message);
+    this.name = name;
+    this.code = code;
+  }
+}
+
 /** Another agent process already owns the storage folder. */
 export class LockError extends Error {
   constructor(message: string) {
@@ -108,11 +118,8 @@ export class LockError extends Error {
  * content that no longer hashes to the hash in its name, or far larger than any the agent writes.
  * It is quarantined, never sent.
  */
-export class SpoolFileRejected extends Error {
-  readonly code: 'NotARegularFile' | 'ContentHashMismatch' | 'TooLarge';
+export class SpoolFileRejected extends CodedError<'NotARegularFile' | 'ContentHashMismatch' | 'TooLarge'> {
   constructor(code: SpoolFileRejected['code'], message: string) {
-    super(message);
-    this.name = 'SpoolFileRejected';
-    this.code = code;
+    super('SpoolFileRejected', code, message);
   }
 }

@@ -10,15 +10,13 @@ import { registerServiceCommands } from './commands/service.ts';
 import { uneditedExampleProblem } from '../config/example-identity.ts';
 import { loadConfigOrReport } from './config-loader.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
+import { example } from './help-example.ts';
 import { writeErr } from './terminal.ts';
+import type { AgentConfig } from '../config/types.ts';
 
 // Without -c, the config is where the installers and packages put it (one path per OS).
 const configOption = new Option('-c, --config <file>', 'path of the config.ini').default(defaultConfigFile());
 const consoleOption = new Option('--console', 'also log to the console (default: when stdout is a terminal)');
-
-function example(...lines: string[]): string {
-  return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
-}
 
 const demoOption = new Option('--demo', "allow the unedited example's customer id and bucket (a trial run, not a site)");
 
@@ -30,14 +28,23 @@ function withConfig(action: (config: NonNullable<Awaited<ReturnType<typeof loadC
   };
 }
 
+interface DeliveryFlags {
+  config: string;
+  demo?: boolean;
+  console?: boolean;
+}
+
+/** run, once and drain: each takes the config and whether to log to the console too. */
+type DeliveryCommand = (config: AgentConfig, options: { console: boolean }) => Promise<ExitCodeValue>;
+
 /** withConfig for the commands that deliver data: they also refuse the unedited example. */
-function withSiteConfig(action: Parameters<typeof withConfig>[0]) {
-  return async (options: { config: string; demo?: boolean }): Promise<ExitCodeValue> => {
+function withSiteConfig(load: () => Promise<DeliveryCommand>) {
+  return async (options: DeliveryFlags): Promise<ExitCodeValue> => {
     const config = await loadConfigOrReport(options.config);
     if (!config) return ExitCode.invalidConfig;
     const problem = options.demo === true ? undefined : uneditedExampleProblem(config);
     if (problem) writeErr(`${problem} To try the agent out with the example as it is, add --demo.\n`);
-    return problem ? ExitCode.invalidConfig : action(config);
+    return problem ? ExitCode.invalidConfig : (await load())(config, { console: consoleWanted(options) });
   };
 }
 
@@ -57,20 +64,21 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
       .addHelpText('after', help)
       .action(async (options: { config: string }) => setExitCode(await action(options)));
 
-  register('run', 'run as a service: collect and retry on schedule until SIGINT/SIGTERM',
+  const registerDelivery = (name: string, description: string, help: string, load: () => Promise<DeliveryCommand>): void => {
+    register(name, description, help, withSiteConfig(load)).addOption(consoleOption).addOption(demoOption);
+  };
+
+  registerDelivery('run', 'run as a service: collect and retry on schedule until SIGINT/SIGTERM',
     example('datapipe-agent run -c /etc/datapipe-agent/config.ini'),
-    withSiteConfig(async (config) => (await import('./commands/run.ts')).runService(config, { console: consoleWanted() })),
-  ).addOption(consoleOption).addOption(demoOption);
+    async () => (await import('./commands/run.ts')).runService);
 
-  register('once', 'collect one cycle, upload it, retry the dump once, then exit (0 = all delivered)',
+  registerDelivery('once', 'collect one cycle, upload it, retry the dump once, then exit (0 = all delivered)',
     example('datapipe-agent once -c config.ini && echo delivered'),
-    withSiteConfig(async (config) => (await import('./commands/once.ts')).runOnce(config, { console: consoleWanted() })),
-  ).addOption(consoleOption).addOption(demoOption);
+    async () => (await import('./commands/once.ts')).runOnce);
 
-  register('drain', 'upload everything in the dump now; exit 0 when it is empty',
+  registerDelivery('drain', 'upload everything in the dump now; exit 0 when it is empty',
     example('datapipe-agent drain -c config.ini'),
-    withSiteConfig(async (config) => (await import('./commands/drain.ts')).runDrain(config, { console: consoleWanted() })),
-  ).addOption(consoleOption).addOption(demoOption);
+    async () => (await import('./commands/drain.ts')).runDrain);
 
   register('validate', 'check a config file; exit 0 if valid (warnings allowed), 2 if not',
     example('datapipe-agent validate -c C:\\ProgramData\\Datapipe\\Agent\\config.ini'),
@@ -128,8 +136,9 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
   return program;
 }
 
-function consoleWanted(): boolean {
-  return process.argv.includes('--console') || process.stdout.isTTY === true;
+/** --console as commander parsed it (not a scan of process.argv, which main() may not have been given). */
+function consoleWanted(options: { console?: boolean }): boolean {
+  return options.console === true || process.stdout.isTTY === true;
 }
 
 export async function main(argv: string[]): Promise<ExitCodeValue> {

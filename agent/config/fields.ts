@@ -3,6 +3,7 @@
 // cannot hold a secret (see `secretText` and `proxyUrl`).
 import cron from 'node-cron';
 import { z } from 'zod';
+import { proxyUrlProblem } from '../net/proxy.ts';
 
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const ID_RULE = "letters, digits, '-' and '_' only, 1 to 64 characters";
@@ -74,19 +75,9 @@ export const proxyUrl = checkedText((value) => {
     const pac = URL.parse(value.trim().slice(4));
     return pac && ['http:', 'https:', 'file:'].includes(pac.protocol) && (pac.protocol === 'file:' || pac.hostname) ? null : `is not a PAC file location; expected pac+http://host/proxy.pac, pac+https://... or pac+file:///path/proxy.pac`;
   }
-  const url = URL.parse(value);
-  const expected = 'expected http://host:port or http://user:password@host:port';
-  // Without '://', `host:8080` or `user:password@host:8080` would parse as a scheme; say so, never echo.
-  if (!url || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return `is not a URL (is http:// missing in front?); ${expected}`;
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `'${redactUrl(url)}' is not an http:// or https:// proxy; ${expected}`;
-  if (!url.hostname) return `has no host name; ${expected}`;
-  return null;
+  // The clients' own check (net/proxy.ts), so validate refuses exactly what run would.
+  return proxyUrlProblem(value, { requireScheme: true }) ?? null;
 });
-
-export function redactUrl(url: URL): string {
-  const user = url.username ? `${url.username}${url.password ? ':****' : ''}@` : '';
-  return `${url.protocol}//${user}${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-}
 
 /** A value that must never be echoed: messages describe it without showing it. */
 export const secretText = checkedText((value) => (/\s/.test(value) ? 'contains spaces; paste the key exactly as issued, without spaces' : null));

@@ -43,8 +43,8 @@ async function findNearestExisting(target: string): Promise<{ path: string; isDi
   }
 }
 
-/** null when a file could be created and removed in `dir`, else the error code. */
-async function probeWrite(dir: string): Promise<string | null> {
+/** null when a file could be created and removed in `dir`, else the error code. Also `init`'s probe. */
+export async function probeWrite(dir: string): Promise<string | null> {
   const probe = join(dir, `.datapipe-write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await writeFile(probe, '', { flag: 'wx' });

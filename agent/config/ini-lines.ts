@@ -38,11 +38,21 @@ export interface ScannedIni {
 
 const SECTION_HEADER = /^\[(.*)\]\s*(?:[;#].*)?$/;
 
-export function scanIni(text: string): ScannedIni {
+export interface ScanOptions {
+  /** Keys before the first [section] go into a section named '' instead of being a problem (the
+   *  AWS credentials file allows them; config.ini does not). */
+  allowTopLevelKeys?: boolean;
+}
+
+export function scanIni(text: string, options: ScanOptions = {}): ScannedIni {
   const sections: IniSection[] = [];
   const problems: IniSyntaxProblem[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
   let current: IniSection | undefined;
+  if (options.allowTopLevelKeys) {
+    current = { name: '', line: 0, entries: [] };
+    sections.push(current);
+  }
   lines.forEach((rawLine, index) => {
     const line = index + 1;
     const trimmed = rawLine.trim();
@@ -71,7 +81,7 @@ export function scanIni(text: string): ScannedIni {
     }
     const value = readValue(trimmed.slice(equals + 1));
     if ('error' in value) {
-      problems.push({ line, where: `${current.name}.${key}`, message: value.error });
+      problems.push({ line, where: current.name === '' ? key : `${current.name}.${key}`, message: value.error });
       return;
     }
     current.entries.push({ key, value: value.value, line });

@@ -3,13 +3,14 @@
 // is skipped when one of them already has an error, so one mistake gives one message.
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
-import { parseCaFile } from '../net/ca-file.ts';
+import { inspectCaFile } from '../net/ca-file.ts';
 import type { AgentConfig } from './types.ts';
-import { checkFolderWritable, errorCode } from './folders.ts';
+import { checkFolderWritable } from './folders.ts';
 import { AWS_REGIONS } from './aws-regions.ts';
-import { scanIni } from './ini-lines.ts';
+import { credentialsModeWarning, readCredentialsFile } from './credentials-file.ts';
 import { closestName } from './suggest.ts';
 import { budgetProblem, estimateSiteBudget, weightedVariables } from '../sources/open-meteo/site-budget.ts';
+import { MAX_LOCATIONS_PER_REQUEST } from '../sources/open-meteo/budget.ts';
 import { rolesAnywhereRules } from './roles-anywhere-rules.ts';
 import { STORAGE_WORKING_FOLDERS } from '../spool/spool.ts';
 
@@ -32,8 +33,6 @@ const none: RuleProblem[] = [];
 
 const FREE_HOST = 'api.open-meteo.com';
 const COMMERCIAL_HOST = 'customer-api.open-meteo.com';
-export const MAX_LOCATIONS_PER_REQUEST = 1000;
-const TOP_OF_FILE = '(top of file)';
 
 
 export const rules: ConfigRule[] = [
@@ -121,17 +120,16 @@ function isSameOrInside(path: string, folder: string): boolean {
 async function checkCredentialsFile(config: AgentConfig): Promise<RuleProblem[]> {
   const file = config.s3.credentialsFile;
   if (file === undefined) return none;
-  const read = await readSmallFile(file, 'credentials file', 'create it with aws_access_key_id and aws_secret_access_key lines, or remove credentials_file to use the AWS default chain (environment, profile, instance role)');
-  if ('problem' in read) return error('s3.credentials_file', read.problem);
-  if (isUtf16(read.bytes)) return error('s3.credentials_file', `${file} is saved as UTF-16 ("Unicode"); save it as UTF-8 (Notepad: File > Save as > Encoding: UTF-8)`);
-  // Same places sinks/s3/credentials-file.ts reads: the top of the file or [default].
-  const sections = scanIni(`[${TOP_OF_FILE}]\n${read.text}`).sections.filter((section) => section.name === TOP_OF_FILE || section.name === 'default');
-  const keys = new Set(sections.flatMap((section) => section.entries.filter((entry) => entry.value !== '').map((entry) => entry.key.toLowerCase())));
-  const missing = ['aws_access_key_id', 'aws_secret_access_key'].filter((key) => !keys.has(key));
+  // The reader `run` uses (sinks/s3/credentials-file.ts), so validate cannot pass a file run refuses.
+  const { problems } = await readCredentialsFile(file);
+  const missing = problems.filter((problem) => problem.kind === 'missing').map((problem) => problem.where.replace(/^default\./, ''));
   if (missing.length > 0) {
     return error('s3.credentials_file', `${file} has no ${missing.join(' or ')} at the top of the file or under [default]; expected lines "aws_access_key_id = ..." and "aws_secret_access_key = ..."`);
   }
-  return process.platform === 'win32' ? none : credentialsModeWarning(file);
+  const problem = problems[0];
+  if (problem) return error('s3.credentials_file', problem.kind === 'file' ? problem.message : `${file}${problem.line === undefined ? '' : ` line ${problem.line}`}: ${problem.where}: ${problem.message}`);
+  const modeWarning = await credentialsModeWarning(file);
+  return modeWarning === undefined ? none : warning('s3.credentials_file', modeWarning);
 }
 
 /** A credentials.ini next to the config while credentials_file is not set: the technician made
@@ -148,35 +146,10 @@ async function checkUnusedCredentialsFile(config: AgentConfig): Promise<RuleProb
   return warning('s3.credentials_file', `is not set, so the AWS default chain (environment, profile, instance role) is used, but ${besideConfig} exists; to use it, ${fix}`);
 }
 
-async function credentialsModeWarning(file: string): Promise<RuleProblem[]> {
-  const mode = (await stat(file)).mode & 0o777;
-  if ((mode & 0o077) === 0) return none;
-  return warning('s3.credentials_file', `${file} can be read by other accounts on this machine (mode ${mode.toString(8).padStart(3, '0')}); run: chmod 600 '${file}'`);
-}
-
 async function checkCaFile(config: AgentConfig): Promise<RuleProblem[]> {
   const file = config.network.caFile;
   if (file === undefined) return none;
-  const read = await readSmallFile(file, 'CA file', 'export the proxy\'s root certificate to that path (PEM or DER .cer), or remove ca_file');
-  if ('problem' in read) return error('network.ca_file', read.problem);
-  const parsed = parseCaFile(read.bytes);
-  return 'problem' in parsed ? error('network.ca_file', `${file} ${parsed.problem}`) : none;
-}
-
-async function readSmallFile(file: string, what: string, fix: string): Promise<{ text: string; bytes: Buffer } | { problem: string }> {
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) return { problem: `${file} is a folder, not a ${what}; ${fix}` };
-    if (info.size > 1024 * 1024) return { problem: `${file} is ${info.size} bytes, too large for a ${what}; check the path` };
-    const bytes = await readFile(file);
-    return { text: bytes.toString('utf8'), bytes };
-  } catch (caught) {
-    const code = errorCode(caught);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { problem: `${what} ${file} does not exist; ${fix}` };
-    return { problem: `cannot read ${what} ${file} (${code}); give the account the agent runs as read access` };
-  }
-}
-
-function isUtf16(bytes: Buffer): boolean {
-  return (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  // The reader the TLS clients use at start-up, so validate and run judge the file alike.
+  const read = await inspectCaFile(file);
+  return 'problem' in read ? error('network.ca_file', `${file} ${read.problem}`) : none;
 }

@@ -54,8 +54,6 @@ export const KNOWN_SECTIONS = ['customer', 'locations', ...Object.keys(sectionSc
 
 /** Keys whose empty value means "no prefix" rather than "not set". */
 const EMPTY_IS_A_VALUE = new Set(['s3.prefix']);
-/** Keys that are secrets: their values never appear in a message. */
-export const SECRET_KEYS = new Set(['open_meteo.api_key', 'network.proxy']);
 
 /** Parses one known section (not [locations]) into its typed values; keys with errors are left out. */
 export function shapeSection<S extends keyof Schemas>(name: S, section: IniSection | undefined, problems: ProblemList): ShapedSections[S] {

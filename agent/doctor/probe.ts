@@ -83,7 +83,3 @@ export function probeFix(code: string, setting: string): string {
   if (code === 'CONFIG') return 'Fix network.proxy / network.ca_file (or the HTTPS_PROXY / HTTP_PROXY variables) as the message says.';
   return `Check ${setting}, network.proxy and the firewall.`;
 }
-
-export function isTlsCode(code: string): boolean {
-  return TLS_CODE.test(code);
-}

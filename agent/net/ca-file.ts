@@ -8,8 +8,8 @@
 // Accepted as Windows exports them, so a technician needs no openssl: PEM ("Base-64 encoded X.509
 // (.CER)", certutil -encode output), in UTF-8 or UTF-16 (PowerShell's Out-File default), and a
 // single binary DER certificate ("DER encoded binary X.509 (.CER)"). A PKCS#7 bundle (.p7b) is
-// refused with the export to choose instead. `parseCaFile` is the one reader: `validate` and the
-// TLS clients use it alike.
+// refused with the export to choose instead. `inspectCaFile` (read + `parseCaFile`) is the one
+// reader: `validate`, doctor and the TLS clients use it alike.
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { getCACertificates } from 'node:tls';
@@ -62,16 +62,21 @@ export async function loadTrustedCertificates(caFile: string | undefined): Promi
 
 /** The PEM certificates in `caFile`; throws a ConfigError naming network.ca_file. */
 export async function readCaFile(caFile: string): Promise<string[]> {
+  const read = await inspectCaFile(caFile);
+  if ('problem' in read) throw caFileError(caFile, read.problem, read.cause);
+  return read.certificates;
+}
+
+/** readCaFile without the throw: the problem in one sentence (after "the file"), for `validate`. */
+export async function inspectCaFile(caFile: string): Promise<{ certificates: string[] } | { problem: string; cause?: unknown }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(caFile);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-    throw caFileError(caFile, `${reason} (${describeError(error)}); set it to the absolute path of a file with the CA certificates to trust`, error);
+    return { problem: `${reason} (${describeError(error)}); set it to the absolute path of a file with the CA certificates to trust`, cause: error };
   }
-  const parsed = parseCaFile(bytes);
-  if ('problem' in parsed) throw caFileError(caFile, parsed.problem);
-  return parsed.certificates;
+  return parseCaFile(bytes);
 }
 
 function caFileError(caFile: string, message: string, cause?: unknown): ConfigError {

@@ -83,20 +83,24 @@ export function describeProxy(proxyUrl: string | undefined): string {
 }
 
 /**
- * What is wrong with a proxy URL, or undefined when it is usable. For config validation too; the
- * message never repeats the value (it may hold a password).
+ * What is wrong with a proxy URL, or undefined when it is usable: the one check, for the clients
+ * and for config validation (config/fields.ts, which sets `requireScheme`: in config.ini a missing
+ * http:// is more often a typo than a choice, while HTTPS_PROXY=proxy:8080 is common). The message
+ * shows the value only through describeProxy, without user or password.
  */
-export function proxyUrlProblem(proxyUrl: string): string | undefined {
+export function proxyUrlProblem(proxyUrl: string, options: { requireScheme?: boolean } = {}): string | undefined {
+  const expected = 'expected http://host:port or http://user:password@host:port';
+  if (options.requireScheme && !/^[a-z][a-z0-9+.-]*:\/\//i.test(proxyUrl.trim())) return `is not a URL (is http:// missing in front?); ${expected}`;
   let url: URL;
   try {
     url = new URL(withScheme(proxyUrl));
   } catch {
-    return 'is not a valid URL; expected http://host:port or http://user:password@host:port (percent-encode special characters in the password)';
+    return `is not a valid URL; ${expected} (percent-encode special characters in the password)`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `uses the unsupported scheme "${url.protocol}"; only http:// and https:// proxies are supported`;
+    return `uses the unsupported scheme "${url.protocol}": '${describeProxy(proxyUrl)}' is not an http:// or https:// proxy; ${expected}`;
   }
-  if (url.hostname === '') return 'has no host name; expected http://host:port';
+  if (url.hostname === '') return `has no host name; ${expected}`;
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
     return 'must not have a path, query or fragment; expected http://host:port';
   }
@@ -144,14 +148,31 @@ function withScheme(proxyUrl: string): string {
 }
 
 function basicAuthorization(url: URL): string | undefined {
+  const credentials = proxyCredentials(url);
+  if (credentials === undefined) return undefined;
+  for (const secret of credentials.secrets) registerSecret(secret);
+  return `Basic ${credentials.token}`;
+}
+
+/** The Basic token a proxy URL's user:password become, and the forms of the password (as written
+ *  and decoded, and that token) that must never be shown. One derivation for the clients'
+ *  redaction and the support bundle's scrubber (support/mask.ts). */
+function proxyCredentials(url: URL): { token: string; secrets: string[] } | undefined {
   if (url.username === '' && url.password === '') return undefined;
   const user = safeDecode(url.username);
   const password = safeDecode(url.password);
   const token = Buffer.from(`${user}:${password}`).toString('base64');
-  registerSecret(url.password);
-  registerSecret(password);
-  registerSecret(token);
-  return `Basic ${token}`;
+  return { token, secrets: url.password === '' ? [] : [url.password, password, token] };
+}
+
+/** proxyCredentials' secrets for a proxy setting as written (no scheme means http://). */
+export function proxySecrets(proxyUrl: string | undefined): string[] {
+  if (!proxyUrl) return [];
+  try {
+    return proxyCredentials(new URL(withScheme(proxyUrl)))?.secrets ?? [];
+  } catch {
+    return [];
+  }
 }
 
 function safeDecode(text: string): string {

@@ -29,11 +29,6 @@ export const WINDOWS_ACCOUNTS = {
 
 export type WindowsAccount = keyof typeof WINDOWS_ACCOUNTS;
 
-/** `C:\Program Files\Datapipe\Agent`: the exe and nssm.exe (read-only for everyone but admins). */
-export function windowsInstallDir(env: NodeJS.ProcessEnv = process.env): string {
-  return win32.join(env.ProgramFiles ?? 'C:\\Program Files', 'Datapipe', 'Agent');
-}
-
 /** `C:\ProgramData\Datapipe\Agent`: config, credentials, data and logs (ACL-restricted). */
 export function windowsDataRoot(env: NodeJS.ProcessEnv = process.env): string {
   return win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Datapipe', 'Agent');

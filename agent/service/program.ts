@@ -12,15 +12,17 @@ export interface AgentProgram {
 
 export async function currentProgram(explicitBinary?: string): Promise<AgentProgram> {
   if (explicitBinary !== undefined) return { executable: resolve(explicitBinary), leadingArgs: [] };
-  if (await isSingleExecutable()) return { executable: process.execPath, leadingArgs: [] };
+  if (isSingleExecutable()) return { executable: process.execPath, leadingArgs: [] };
   const script = process.argv[1];
   return { executable: process.execPath, leadingArgs: script === undefined ? [] : [resolve(script)] };
 }
 
-async function isSingleExecutable(): Promise<boolean> {
+/** Whether this process is the shipped binary (a Node single executable) rather than a run from
+ *  source; also reported in the support bundle (support/facts.ts). */
+export function isSingleExecutable(): boolean {
   try {
-    const sea = await import('node:sea');
-    return sea.isSea();
+    // node:sea exists in Node >= 20; getBuiltinModule keeps this synchronous.
+    return (process.getBuiltinModule?.('node:sea') as { isSea?: () => boolean } | undefined)?.isSea?.() ?? false;
   } catch {
     return false;
   }

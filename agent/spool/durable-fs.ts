@@ -1,6 +1,7 @@
-// File-system helpers shared by the spool and the pack journal.
+// File-system helpers shared by the spool, the pack journal, the quarantine and the status file.
 import { constants } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** A folder's entries; none when it does not exist yet (`status` on an agent that never ran). */
 export async function readdirIfExists(dir: string): Promise<string[]> {
@@ -38,4 +39,33 @@ export function namePath(error: unknown, what: string, path: string): Error {
   const named = new Error(`Could not write ${what} ${path}: ${reason}${code ? ` (${code})` : ''}.`, { cause: error });
   if (code) Object.assign(named, { code });
   return named;
+}
+
+export interface DurableWriteOptions {
+  /** The temporary name to write first (default `<path>.partial`); recovery code may look for it. */
+  partialPath?: string;
+  /** When set, a failure is rethrown by namePath(error, what, path), so its message names the file. */
+  what?: string;
+}
+
+/**
+ * Replaces `path` with `data` so that a reader or a crash sees either the old file or the whole new
+ * one: write a temporary file beside it, fsync it, rename it over `path`, then fsync the folder
+ * (without that, a power cut can bring the old file back).
+ */
+export async function writeFileDurably(path: string, data: string | Uint8Array, options: DurableWriteOptions = {}): Promise<void> {
+  const partialPath = options.partialPath ?? `${path}.partial`;
+  try {
+    const handle = await open(partialPath, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(partialPath, path);
+    await syncDirectory(dirname(path));
+  } catch (error) {
+    throw options.what === undefined ? error : namePath(error, options.what, path);
+  }
 }

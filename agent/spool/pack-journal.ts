@@ -18,9 +18,9 @@
 //                             store it (connection refused, S3 refused).
 // The folder is created on first use, so `init` and `status` still see only temp/ dump/ state/.
 import { constants } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readdirIfExists, syncDirectory } from './durable-fs.ts';
+import { readdirIfExists, syncDirectory, writeFileDurably } from './durable-fs.ts';
 import { readSpoolFile } from './safe-read.ts';
 
 export interface PackManifest {
@@ -67,18 +67,9 @@ export function createPackJournal(storageDir: string): PackJournal {
     async writeManifest(manifest) {
       await mkdir(dir, { recursive: true });
       const finalPath = join(dir, manifest.name + MANIFEST_SUFFIX);
-      const partialPath = finalPath + PARTIAL_SUFFIX;
       // A confirmation left by an earlier pack of the same name must not vouch for this one.
       await unlinkIfPresent(join(dir, manifest.name + CONFIRMED_SUFFIX));
-      const handle = await open(partialPath, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
-      try {
-        await handle.writeFile(JSON.stringify(manifest, null, 1) + '\n');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(partialPath, finalPath);
-      await syncDirectory(dir);
+      await writeFileDurably(finalPath, JSON.stringify(manifest, null, 1) + '\n', { partialPath: finalPath + PARTIAL_SUFFIX });
     },
     listManifests: () => readManifests(dir),
     async markConfirmed(name) {

@@ -13,10 +13,9 @@
 //
 // Nothing here is ever deleted by the agent; `requeue` moves a file back into dump/ for another
 // try (after a person fixed the cause). The folder is created on first use.
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readdirIfExists, syncDirectory } from './durable-fs.ts';
+import { readdirIfExists, syncDirectory, writeFileDurably } from './durable-fs.ts';
 import { readSpoolFile } from './safe-read.ts';
 
 /** Why an entry was set aside. */
@@ -67,7 +66,7 @@ export function createQuarantine(storageDir: string): Quarantine {
       await mkdir(dir, { recursive: true });
       const name = await freeName(dir, basename(path));
       const full: QuarantineReason = { ...reason, at: new Date().toISOString() };
-      await writeDurably(join(dir, name + REASON_SUFFIX), JSON.stringify(full, null, 1) + '\n');
+      await writeFileDurably(join(dir, name + REASON_SUFFIX), JSON.stringify(full, null, 1) + '\n');
       await rename(path, join(dir, name));
       await syncDirectory(dir);
       return name;
@@ -105,18 +104,6 @@ async function freeName(dir: string, name: string): Promise<string> {
     const taken = await lstat(join(dir, candidate)).then(() => true, () => false);
     if (!taken) return candidate;
   }
-}
-
-async function writeDurably(path: string, text: string): Promise<void> {
-  const partial = `${path}.partial`;
-  const handle = await open(partial, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(partial, path);
 }
 
 async function readReason(path: string): Promise<QuarantineReason | null> {

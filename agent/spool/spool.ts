@@ -11,12 +11,11 @@
 // Only regular files are listed and read (lstat, agent/spool/safe-read.ts); anything else with a
 // cycle file name, and any file whose bytes no longer match its name, goes to quarantine/
 // (agent/spool/quarantine.ts), never to S3 and never to the bin.
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseSpoolFileName, type SpoolFileName } from './file-names.ts';
 import { createPackJournal, type PackJournal } from './pack-journal.ts';
-import { namePath, readdirIfExists, syncDirectory } from './durable-fs.ts';
+import { readdirIfExists, syncDirectory, writeFileDurably } from './durable-fs.ts';
 import { createQuarantine, QUARANTINE_FOLDER, type Quarantine } from './quarantine.ts';
 import { readSpoolFile } from './safe-read.ts';
 
@@ -84,20 +83,7 @@ export function createSpool(storageDir: string): Spool {
     },
     async writeTemp(name, body) {
       const finalPath = join(tempDir, name);
-      const partialPath = join(tempDir, `.${name}${PARTIAL_SUFFIX}`);
-      try {
-        const handle = await open(partialPath, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
-        try {
-          await handle.writeFile(body);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(partialPath, finalPath);
-        await syncDirectory(tempDir);
-      } catch (error) {
-        throw namePath(error, 'the cycle file', finalPath);
-      }
+      await writeFileDurably(finalPath, body, { partialPath: join(tempDir, `.${name}${PARTIAL_SUFFIX}`), what: 'the cycle file' });
       return finalPath;
     },
     async moveToDump(path) {

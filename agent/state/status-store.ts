@@ -10,11 +10,10 @@
 // Other processes (`status`, the support bundle) only read the file.
 // Every message stored here has already passed through the logger's redaction rules: callers
 // store error codes and sentences, never request data.
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redactText } from '../log/redact.ts';
-import { namePath, syncDirectory } from '../spool/durable-fs.ts';
+import { writeFileDurably } from '../spool/durable-fs.ts';
 
 /** The last collect cycle as stored; jobs/collect.ts's CycleResult is this plus what only the
  *  caller needs. */
@@ -124,22 +123,9 @@ export function createStatusStore(storageDir: string, agentVersion: string): Sta
 
   const write = async (state: AgentState): Promise<void> => {
     await mkdir(dir, { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    try {
-      const handle = await open(temporary, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY);
-      try {
-        await handle.writeFile(redactText(JSON.stringify(state, null, 2)) + '\n');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, file);
-      // The rename is durable only with its directory entry: without this, a power cut could
-      // bring back the old status.json, and with it an observation dedup that forgot a file.
-      await syncDirectory(dir);
-    } catch (error) {
-      throw namePath(error, 'the status file', file);
-    }
+    // Durable with its directory entry: otherwise a power cut could bring back the old
+    // status.json, and with it an observation dedup that forgot a file.
+    await writeFileDurably(file, redactText(JSON.stringify(state, null, 2)) + '\n', { partialPath: `${file}.${process.pid}.tmp`, what: 'the status file' });
   };
 
   // A failed read (EACCES, EIO) is not kept: the next call reads the file again.

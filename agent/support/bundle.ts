@@ -4,7 +4,7 @@
 // say why they are missing. Every entry passes through the scrubber (mask.ts) before it is added.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'ini';
+import { readCredentialsFile } from '../config/credentials-file.ts';
 import { validateConfigFile } from '../config/load.ts';
 import { maskKeyId } from '../doctor/local-checks.ts';
 import type { AgentConfig } from '../config/types.ts';
@@ -95,44 +95,14 @@ interface CredentialsKeys {
   accessKeyId?: string;
 }
 
-/** Key names per section of the credentials file; the values are returned only to be masked. */
+/** Key names per section of the credentials file; the values are returned only to be masked. The
+ *  file is read as `run` reads it (config/credentials-file.ts), so the key id shown is the one used. */
 async function readCredentialsKeys(file: string): Promise<CredentialsKeys> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return { summary: { file, problem: `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})` }, values: [] };
-  }
-  const parsed = parse(text) as Record<string, unknown>;
-  const keys: Record<string, string[]> = {};
-  const values: string[] = [];
-  for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value === 'string') {
-      (keys['(top of file)'] ??= []).push(name);
-      values.push(value.trim());
-    } else if (value && typeof value === 'object') {
-      keys[`[${name}]`] = Object.keys(value);
-      for (const inner of Object.values(value as Record<string, unknown>)) if (typeof inner === 'string') values.push(inner.trim());
-    }
-  }
-  // Raw lines too: a value the INI parser reads differently (quotes) must still be masked.
-  for (const line of text.split(/\r?\n/)) {
-    const value = /=\s*(.+?)\s*$/.exec(line)?.[1];
-    if (value) values.push(value, value.replace(/^["']|["']$/g, ''));
-  }
-  const accessKeyId = findAccessKeyId(parsed);
-  return { summary: { file, keys, ...(accessKeyId ? { accessKeyId: maskKeyId(accessKeyId) } : {}) }, values, ...(accessKeyId ? { accessKeyId } : {}) };
-}
-
-/** aws_access_key_id at the top of the file or in its first section that has one. */
-function findAccessKeyId(parsed: Record<string, unknown>): string | undefined {
-  const top = parsed['aws_access_key_id'];
-  if (typeof top === 'string') return top.trim();
-  for (const value of Object.values(parsed)) {
-    const inner = value && typeof value === 'object' ? (value as Record<string, unknown>)['aws_access_key_id'] : undefined;
-    if (typeof inner === 'string') return inner.trim();
-  }
-  return undefined;
+  const content = await readCredentialsFile(file);
+  const unreadable = content.problems.find((problem) => problem.kind === 'file');
+  if (unreadable) return { summary: { file, problem: unreadable.message }, values: [] };
+  const { accessKeyId } = content;
+  return { summary: { file, keys: content.keyNames, ...(accessKeyId ? { accessKeyId: maskKeyId(accessKeyId) } : {}) }, values: content.values, ...(accessKeyId ? { accessKeyId } : {}) };
 }
 
 function knownSecrets(config: AgentConfig | undefined, credentialValues: string[]): string[] {

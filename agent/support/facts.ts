@@ -8,6 +8,7 @@ import { probeEndpoint } from '../doctor/probe.ts';
 import { endpointsOf } from '../doctor/run-checks.ts';
 import { describeProxy, readCaFile, resolveProxy } from '../net/index.ts';
 import { X509Certificate } from 'node:crypto';
+import { isSingleExecutable } from '../service/program.ts';
 import { AGENT_COMMIT, AGENT_VERSION } from '../version.ts';
 
 export function versionFacts(): Record<string, unknown> {
@@ -21,15 +22,6 @@ export function versionFacts(): Record<string, unknown> {
     singleExecutable: isSingleExecutable(),
     os: `${os.type()} ${os.release()} (${os.platform()} ${os.arch()})`,
   };
-}
-
-function isSingleExecutable(): boolean {
-  try {
-    // node:sea exists in Node >= 20; isSea() tells a shipped binary from a run from source.
-    return (process.getBuiltinModule?.('node:sea') as { isSea?: () => boolean } | undefined)?.isSea?.() ?? false;
-  } catch {
-    return false;
-  }
 }
 
 export async function osFacts(storageDir: string | undefined): Promise<Record<string, unknown>> {

@@ -59,24 +59,5 @@ export function maskIniText(text: string): string {
     .join('\n');
 }
 
-/** user:password of a proxy URL and the Basic token they become, to add to the known secrets. */
-export function proxySecrets(proxyUrl: string | undefined): string[] {
-  if (!proxyUrl) return [];
-  try {
-    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(proxyUrl.trim()) ? proxyUrl.trim() : `http://${proxyUrl.trim()}`);
-    if (url.password === '') return [];
-    const user = safeDecode(url.username);
-    const password = safeDecode(url.password);
-    return [url.password, password, Buffer.from(`${user}:${password}`).toString('base64')];
-  } catch {
-    return [];
-  }
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
+/** user:password of a proxy URL and the Basic token they become: the proxy code's own derivation. */
+export { proxySecrets } from '../net/proxy.ts';

@@ -98,10 +98,14 @@ const badCases: BadCase[] = [
   { name: 'credentials file missing', edits: { 12: 'credentials_file = creds.ini' }, where: 's3.credentials_file', line: 12, fragment: 'creds.ini does not exist; create it with aws_access_key_id' },
   { name: 'credentials file without keys', edits: { 12: 'credentials_file = creds.ini' }, files: { 'creds.ini': '[default]\nregion = x\n' }, where: 's3.credentials_file', line: 12, fragment: 'has no aws_access_key_id or aws_secret_access_key' },
   { name: 'credentials only in another profile', edits: { 12: 'credentials_file = creds.ini' }, files: { 'creds.ini': '[prod]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n' }, where: 's3.credentials_file', line: 12, fragment: 'at the top of the file or under [default]' },
+  // run refuses this file (sinks/s3/credentials-file.ts); validate reads it the same way now.
+  { name: 'credentials both at the top and under [default]', edits: { 12: 'credentials_file = creds.ini' }, files: { 'creds.ini': 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n[default]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = y\n' }, where: 's3.credentials_file', line: 12, fragment: 'both at the top of the file and under [default]' },
   { name: 'ca file missing', edits: { 18: '[network]\nca_file = corp.pem' }, where: 'network.ca_file', line: 19, fragment: 'corp.pem does not exist' },
   { name: 'ca file not PEM', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': 'not a certificate' }, where: 'network.ca_file', line: 19, fragment: 'contains no certificate' },
   { name: 'ca file damaged', edits: { 18: '[network]\nca_file = corp.pem' }, files: { 'corp.pem': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }, where: 'network.ca_file', line: 19, fragment: 'has certificate 1 which cannot be read' },
   { name: 'socks proxy', edits: { 18: '[network]\nproxy = socks5://proxy.example:1080' }, where: 'network.proxy', line: 19, fragment: "'socks5://proxy.example:1080' is not an http:// or https:// proxy" },
+  // prepareProxy (net/proxy.ts) refuses this at start-up; validate uses the same check.
+  { name: 'proxy with a path', edits: { 18: '[network]\nproxy = http://proxy.corp:8080/proxy.pac' }, where: 'network.proxy', line: 19, fragment: 'must not have a path, query or fragment' },
   { name: 'proxy without scheme', edits: { 18: '[network]\nproxy = proxy.corp:8080' }, where: 'network.proxy', line: 19, fragment: 'is http:// missing in front?' },
   { name: 'PAC file on ftp', edits: { 18: '[network]\nproxy = pac+ftp://files.corp/proxy.pac' }, where: 'network.proxy', line: 19, fragment: 'is not a PAC file location; expected pac+http://host/proxy.pac' },
   { name: 'storage dir under a file', edits: { 14: 'dir = ./blocker/var' }, files: { blocker: 'x' }, where: 'storage.dir', line: 14, fragment: 'blocker is a file, not a folder' },
@@ -271,7 +275,7 @@ describe('validateConfigFile: warnings', () => {
     const { config, problems } = await validateConfigFile(join(dir, 'config.ini'));
     expect(config).toBeDefined();
     expect(problems).toEqual([expect.objectContaining({ severity: 'warning', where: 's3.credentials_file', line: 12 })]);
-    expect(problems[0]?.message).toContain(`mode 644); run: chmod 600 '${join(dir, 'credentials.ini')}'`);
+    expect(problems[0]?.message).toContain(`mode 0644); run \`chmod 600 ${join(dir, 'credentials.ini')}\``);
   });
 
   it('warns about more than 1,000 locations', async () => {

@@ -44,6 +44,11 @@ describe('instance lock', () => {
     // Our own pid is certainly alive; only the boot time says the lock is from an earlier boot.
     await writeFile(join(dir, 'state', 'agent.lock'), JSON.stringify({ pid: process.pid, host: hostname(), command: 'run', startedAt: '2020-01-01T00:00:00.000Z', bootTime: '2020-01-01T00:00:00.000Z' }));
     const lock = await acquireInstanceLock(dir, 'run');
+    // The pid is the same either way: only a rewritten lock (this boot, this start) proves the takeover.
+    const owner = await findLockOwner(dir);
+    expect(owner?.command).toBe('run');
+    expect(owner?.startedAt).not.toBe('2020-01-01T00:00:00.000Z');
+    expect(new Date(owner?.bootTime ?? 0).getTime()).toBeGreaterThan(new Date('2020-01-01T00:00:00.000Z').getTime());
     await lock.release();
   });
 

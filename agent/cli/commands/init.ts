@@ -1,7 +1,8 @@
 // `init`: creates the storage and log folders (idempotent) and proves they are writable by
 // writing and removing a probe file, as the account that runs the command.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode, probeWrite } from '../../config/folders.ts';
 import type { AgentConfig } from '../../config/types.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { writeOut, writeErr } from '../terminal.ts';
@@ -15,15 +16,12 @@ export async function runInit(config: AgentConfig): Promise<ExitCodeValue> {
   ];
   let failures = 0;
   for (const folder of folders) {
-    try {
-      await mkdir(folder, { recursive: true });
-      const probe = join(folder, `.write-probe-${process.pid}`);
-      await writeFile(probe, 'ok');
-      await rm(probe);
+    // The probe `validate` uses (config/folders.ts), so both say the same about a folder.
+    const code = await mkdir(folder, { recursive: true }).then(() => probeWrite(folder), errorCode);
+    if (code === null) {
       writeOut(`ok    ${folder}\n`);
-    } catch (error) {
+    } else {
       failures += 1;
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
       writeErr(`FAIL  ${folder}: ${code}: cannot create or write here. Give the account that runs the agent write access, or change [storage] dir / [logging] dir in ${config.file}.\n`);
     }
   }

@@ -8,6 +8,7 @@ import { uneditedExampleProblem } from '../../config/example-identity.ts';
 import { defaultConfigFile } from '../../service/layout.ts';
 import { loadConfigOrReport } from '../config-loader.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { example } from '../help-example.ts';
 import { writeErr, writeOut } from '../terminal.ts';
 
 type ServiceModule = typeof import('../../service/index.ts');
@@ -15,10 +16,6 @@ type ServiceModule = typeof import('../../service/index.ts');
 const report = (line: string): void => {
   writeOut(`${line}\n`);
 };
-
-function example(...lines: string[]): string {
-  return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
-}
 
 /** Runs a service action; a ServiceError becomes two lines on stderr (what failed, what to do) and exit 1. */
 async function guarded(action: (service: ServiceModule) => Promise<ExitCodeValue>): Promise<ExitCodeValue> {

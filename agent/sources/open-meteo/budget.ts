@@ -26,6 +26,9 @@ export interface BudgetLimits {
 }
 
 export const FREE_LIMITS: BudgetLimits = { minute: 600, hour: 5000, day: 10_000 };
+/** Locations one request may carry. Here, not in source.ts, so config rules can read it without
+ *  loading the HTTP client. */
+export const MAX_LOCATIONS_PER_REQUEST = 1000;
 export const BUDGET_FILE = 'open-meteo-budget.json';
 const MINUTE_MS = 60_000;
 

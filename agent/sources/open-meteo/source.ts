@@ -18,7 +18,7 @@ import { registerSecret } from '../../log/redact.ts';
 import { createBackoffGate } from './backoff.ts';
 import { planBatches } from './batches.ts';
 import { collectWithSplits, MAX_EXTRA_REQUESTS, type SendOutcome } from './bisect.ts';
-import { createCallBudget, FREE_LIMITS, locationWeight, type CallBudget } from './budget.ts';
+import { createCallBudget, FREE_LIMITS, locationWeight, MAX_LOCATIONS_PER_REQUEST, type CallBudget } from './budget.ts';
 import { classifyHttpFailure, extractReason, isNoDataReason, isTooMuchDataReason } from './http-status.ts';
 import { createNoDataMemory } from './no-data-memory.ts';
 import { createPacer, type Sleep } from './pacing.ts';
@@ -27,7 +27,6 @@ import { checkObservation, splitBatchBody } from './response.ts';
 import { weightedVariables } from './site-budget.ts';
 import { LogEvents } from '../../log/events.ts';
 
-export const MAX_LOCATIONS_PER_REQUEST = 1000;
 
 export type LocationResult =
   | { location: Location; ok: true; observedAt: Date; payload: Record<string, unknown> }

@@ -40,6 +40,8 @@ describe('loadCredentialsFile: valid files', () => {
   it.each([
     { layout: 'top level', text: `aws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n` },
     { layout: '[default]', text: `# from IAM\n[default]\naws_access_key_id=${KEY_ID}\naws_secret_access_key=${SECRET}\nregion = eu-west-1\n\n[other]\naws_access_key_id = AKIAOTHER\n` },
+    // Key names as the AWS CLI reads them (configparser lower-cases them); validate agrees.
+    { layout: 'upper-case key names', text: `[default]\nAWS_ACCESS_KEY_ID = ${KEY_ID}\nAWS_SECRET_ACCESS_KEY = ${SECRET}\n` },
     { layout: 'CRLF and quotes', text: `[default]\r\naws_access_key_id = "${KEY_ID}"\r\naws_secret_access_key = "${SECRET}"\r\n` },
   ])('reads the keys at the $layout', async ({ text }) => {
     const { credentials, warnings } = await loadCredentialsFile(await writeCredentials(text));

@@ -4,6 +4,7 @@
 // (the expiry warning) and by the credential provider (to sign). Nothing here prints key material.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { CodedError } from '../../../errors.ts';
 import type { SigningIdentity } from './signing.ts';
 
 /** WARN in doctor and status when the certificate expires within this many days. */
@@ -16,13 +17,17 @@ export interface IdentityFiles {
   certificateChainFile?: string;
 }
 
+type IdentityFileKey = 'certificate_file' | 'private_key_file' | 'certificate_chain_file';
+
 /** A problem with one of the files; `key` is the config key that names the file. */
-export class IdentityFileError extends Error {
-  readonly key: 'certificate_file' | 'private_key_file' | 'certificate_chain_file';
-  constructor(key: IdentityFileError['key'], message: string) {
-    super(message);
-    this.name = 'IdentityFileError';
-    this.key = key;
+export class IdentityFileError extends CodedError<IdentityFileKey> {
+  constructor(key: IdentityFileKey, message: string) {
+    super('IdentityFileError', key, message);
+  }
+
+  /** The config key that names the file: the error's code, under the name callers read. */
+  get key(): IdentityFileKey {
+    return this.code;
   }
 }
 
