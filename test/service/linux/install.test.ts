@@ -42,7 +42,7 @@ describe('service install into a staging root', () => {
     const { root, config } = await stagedSite();
     const first = await install(root, config);
     // validate warns about the 0644 credentials file, which the install then makes 0600.
-    expect(first.stderr).toMatch(/^[^\n]*credentials\.ini can be read by other accounts[^\n]*\n$/);
+    expect(first.stderr).toMatch(/^[^\n]*the credentials file can be read by other users[^\n]*chmod 600 [^\n]*credentials\.ini[^\n]*\n$/);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('datapipe-agent.service written (runs /usr/local/bin/datapipe-agent)');
     expect(first.stdout).toContain('not registered with systemd');
