@@ -6,8 +6,26 @@
 //   skipped with a debug line. Collection and drain may run side by side (they touch different
 //   files: drain only lists dump/ once at the start of its pass).
 // - A job that throws is logged once and the schedule goes on; it never kills the process.
-// - A jump of the system clock restarts the schedules (see watchClockJumps).
+//
+// Firing: node-cron (4.x) only says whether a second matches an expression (ScheduledTask.match,
+// public API; its own next-run walker reads the real clock, so tests could not drive it). On each
+// wake the scheduler looks at most WAKE_BOUND_MS ahead for the next matching second of any job
+// and arms ONE timer for it, or for WAKE_BOUND_MS when none is that close. Timers run on the
+// monotonic clock and each wake re-reads the wall clock, so an idle agent wakes once a minute
+// and a step of the wall clock is seen at the next wake, at most a minute later. No watcher.
+// What a step does (comparing the wall and monotonic time passed since the last wake):
+// - Up to CLOCK_JUMP_TOLERANCE_MS either way: no warning, no slot run twice or skipped. After a
+//   step back the armed slot waits until the wall clock reaches it; after a step forward it fires
+//   when its timer (monotonic) ends, that much later than its time on the new wall clock.
+// - More than that, forward or back: logged as a warning and the schedules restart from the new
+//   time, as the old clock-jump watcher did: after a step forward the slots skipped over are not
+//   made up (no flood of missed runs), the next slot after the new time runs; after a step back
+//   the slots between the new time and the old one run again at their times (no run waits for
+//   the clock to catch up, which is what node-cron alone did: nothing for hours).
+// - A wake late by more than a slot (a busy or suspended process with no step seen) runs the
+//   armed slot once and goes on from the current time: missed slots are not queued up.
 import cron, { type ScheduledTask } from 'node-cron';
+import { sleepOn, systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log/logger.ts';
 import { LogEvents } from '../log/events.ts';
 
@@ -28,42 +46,31 @@ export interface RunningSchedules {
   stop(): Promise<void>;
 }
 
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Waits `ms` (on the real clock unless one is given); resolves early when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<void> {
+  return sleepOn(clock, ms, signal);
 }
 
-const CLOCK_CHECK_MS = 10_000;
+/** The longest the scheduler sleeps between two looks at the wall clock. */
+export const WAKE_BOUND_MS = 60_000;
 const CLOCK_JUMP_TOLERANCE_MS = 30_000;
+const SECOND_MS = 1000;
 
-/**
- * node-cron follows the wall clock: after the clock is set back it fires nothing until the clock
- * reaches the old time again, and after a jump forward it spends its time reporting missed runs.
- * (NTP corrections after a suspend, a technician fixing a wrong clock.) Comparing the wall clock
- * with the monotonic one every few seconds finds such jumps, so the schedules can start afresh.
- */
-function watchClockJumps(onJump: (jumpSeconds: number) => Promise<void>): NodeJS.Timeout {
-  let wall = Date.now();
-  let monotonic = performance.now();
-  return setInterval(() => {
-    const drift = Date.now() - wall - (performance.now() - monotonic);
-    wall = Date.now();
-    monotonic = performance.now();
-    if (Math.abs(drift) > CLOCK_JUMP_TOLERANCE_MS) void onJump(Math.round(drift / 1000));
-  }, CLOCK_CHECK_MS);
+interface Slotted { job: ScheduledJob; matcher: ScheduledTask }
+
+/** The first whole second after `after` and at most `until` at which some job is due. */
+function findNextSlot(slotted: Slotted[], after: number, until: number): number | undefined {
+  for (let second = Math.floor(after / SECOND_MS) * SECOND_MS + SECOND_MS; second <= until; second += SECOND_MS) {
+    const date = new Date(second);
+    if (slotted.some(({ matcher }) => matcher.match(date))) return second;
+  }
+  return undefined;
 }
 
-export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: AbortSignal): RunningSchedules {
+export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: AbortSignal, clock: Clock = systemClock): RunningSchedules {
   const running = new Map<string, Promise<void>>();
-  const tasks: ScheduledTask[] = [];
+  // Never started: used only to match dates, so node-cron arms no timer of its own.
+  const slotted: Slotted[] = jobs.map((job) => ({ job, matcher: cron.createTask(job.schedule, () => undefined, { name: job.name }) }));
 
   const tick = (job: ScheduledJob, jitterSeconds: number): Promise<void> => {
     if (signal.aborted) return Promise.resolve();
@@ -73,7 +80,7 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
       return busy;
     }
     const run = (async () => {
-      if (jitterSeconds > 0) await sleep(Math.random() * jitterSeconds * 1000, signal);
+      if (jitterSeconds > 0) await sleepOn(clock, Math.random() * jitterSeconds * 1000, signal);
       if (signal.aborted) return;
       try {
         await job.run(signal);
@@ -90,15 +97,40 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
     return run;
   };
 
-  const scheduleAll = (): void => {
-    for (const job of jobs) tasks.push(cron.schedule(job.schedule, () => void tick(job, job.jitterSeconds), { name: job.name, noOverlap: false }));
+  let lastWall = clock.now();
+  let lastMonotonic = clock.monotonic();
+  /** Slots up to this wall time have fired or been given up. */
+  let doneUntil = lastWall;
+  let armed: number | undefined;
+  let cancel: (() => void) | undefined;
+
+  const arm = (): void => {
+    if (signal.aborted) return;
+    const wall = clock.now();
+    armed = findNextSlot(slotted, doneUntil, wall + WAKE_BOUND_MS);
+    cancel = clock.setTimer(armed === undefined ? WAKE_BOUND_MS : armed - wall, wake);
   };
-  scheduleAll();
-  const clockWatch = watchClockJumps(async (jumpSeconds) => {
-    logger.warn(LogEvents.clockJumped, { jump_seconds: jumpSeconds });
-    await Promise.all(tasks.splice(0).map((task) => task.destroy()));
-    if (!signal.aborted) scheduleAll();
-  });
+
+  function wake(): void {
+    const wall = clock.now();
+    const monotonic = clock.monotonic();
+    const drift = wall - lastWall - (monotonic - lastMonotonic);
+    lastWall = wall;
+    lastMonotonic = monotonic;
+    if (Math.abs(drift) > CLOCK_JUMP_TOLERANCE_MS) {
+      logger.warn(LogEvents.clockJumped, { jump_seconds: Math.round(drift / 1000) });
+      doneUntil = wall;
+    } else if (armed !== undefined && wall >= armed) {
+      const slot = new Date(armed);
+      for (const { job, matcher } of slotted) if (matcher.match(slot)) void tick(job, job.jitterSeconds);
+      doneUntil = Math.max(armed, wall);
+    }
+    arm();
+  }
+
+  arm();
+  const disarm = (): void => cancel?.();
+  signal.addEventListener('abort', disarm, { once: true });
 
   return {
     runNow(name, options) {
@@ -107,8 +139,9 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
       return tick(job, options?.jitterSeconds ?? 0);
     },
     async stop() {
-      clearInterval(clockWatch);
-      await Promise.all(tasks.map((task) => task.destroy()));
+      disarm();
+      signal.removeEventListener('abort', disarm);
+      await Promise.all(slotted.map(({ matcher }) => matcher.destroy()));
       await Promise.all(running.values());
     },
   };

@@ -2,6 +2,7 @@
 // for the rolling minute, and answers with an 'over-budget' SourceError, without sending, when the
 // hour's or the day's budget is spent. That error is logged once per window, as one error line
 // naming the budget and when it resets; the locations of the skipped batches are reported failed.
+import { sleepOn, systemClock } from '../../clock.ts';
 import { SourceError } from '../../errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { CallBudget } from './budget.ts';
@@ -22,16 +23,7 @@ export interface Pacer {
   waitForRoom(calls: number, signal: AbortSignal | undefined): Promise<SourceError | undefined>;
 }
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
+export const realSleep: Sleep = (ms, signal) => sleepOn(systemClock, ms, signal);
 
 const WINDOW_TEXT = { hour: 'hourly', day: 'daily' } as const;
 

@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Location } from '../../config/types.ts';
+import { systemClock, type Clock } from '../../clock.ts';
 import { SourceError } from '../../errors.ts';
 import { AGENT_VERSION } from '../../version.ts';
 
@@ -31,6 +32,8 @@ export interface GetOptions {
   endpoint: string;
   /** Removes secrets (the api key) from text that came from elsewhere, e.g. a TLS error. */
   scrub: (text: string) => string;
+  /** Times the deadline and the duration; the real clock when absent (tests pass a manual one). */
+  clock?: Clock;
 }
 
 /** host + path of a URL: the only form of an Open-Meteo URL that may appear in logs and errors. */
@@ -121,13 +124,14 @@ export function classifyTransportError(error: unknown, endpoint: string, scrub: 
 export async function getWithDeadline(url: URL, options: GetOptions): Promise<HttpReply> {
   const { signal, endpoint } = options;
   signal?.throwIfAborted();
-  const started = performance.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.monotonic();
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const cancelTimer = clock.setTimer(options.timeoutMs, () => {
     timedOut = true;
     controller.abort(new Error('Open-Meteo deadline reached'));
-  }, options.timeoutMs);
+  });
   const forwardAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', forwardAbort, { once: true });
   try {
@@ -138,7 +142,7 @@ export async function getWithDeadline(url: URL, options: GetOptions): Promise<Ht
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
     const text = await readBody(decodedBody(response.body, response.headers), endpoint);
-    return { status: response.statusCode, headers: response.headers, text, ms: Math.round(performance.now() - started) };
+    return { status: response.statusCode, headers: response.headers, text, ms: Math.round(clock.monotonic() - started) };
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     if (timedOut) {
@@ -149,7 +153,7 @@ export async function getWithDeadline(url: URL, options: GetOptions): Promise<Ht
     }
     throw classifyTransportError(error, endpoint, options.scrub);
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
     signal?.removeEventListener('abort', forwardAbort);
   }
 }

@@ -11,6 +11,7 @@
 // rest of the cycle, and later cycles until the gate's time, fail without a request. Source
 // failures never throw; only an abort of the caller's signal (shutdown) does.
 import type { Dispatcher } from 'undici';
+import { sleepOn, type Clock } from '../../clock.ts';
 import type { Location, OpenMeteoConfig } from '../../config/types.ts';
 import { SourceError } from '../../errors.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -50,6 +51,8 @@ export interface OpenMeteoSourceOptions {
   stateDir?: string;
   /** Waits for the per-minute budget (tests pass a fast clock's sleep). */
   sleep?: Sleep;
+  /** Times request deadlines, and gives `now` and `sleep` when those are absent; the real clock by default. */
+  clock?: Clock;
 }
 
 interface Cycle {
@@ -71,7 +74,9 @@ function failAll(batch: Location[], error: SourceError): LocationResult[] {
 export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMeteoSource {
   const { config, dispatcher } = options;
   const logger = options.logger.child('open-meteo');
-  const now = options.now ?? (() => new Date());
+  const { clock } = options;
+  const now = options.now ?? (clock ? () => new Date(clock.now()) : () => new Date());
+  const sleep = options.sleep ?? (clock ? (ms: number, signal: AbortSignal | undefined) => sleepOn(clock, ms, signal) : undefined);
   const apiKey = config.apiKey?.reveal();
   registerSecret(apiKey);
   const baseUrl = new URL(config.url);
@@ -80,7 +85,7 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
   const gate = createBackoffGate();
   const variablesWeighed = weightedVariables(config);
   const budget = config.callBudget === 'free' ? createCallBudget({ limits: FREE_LIMITS, now, ...(options.stateDir ? { stateDir: options.stateDir } : {}) }) : undefined;
-  const pacer = createPacer({ budget, now, logger, logTarget, ...(options.sleep ? { sleep: options.sleep } : {}) });
+  const pacer = createPacer({ budget, now, logger, logTarget, ...(sleep ? { sleep } : {}) });
   const noData = createNoDataMemory(options.stateDir, now);
   let redirectReported = false;
   // A second line of defence: text from elsewhere (TLS errors, API reasons) must not carry the key.
@@ -119,7 +124,7 @@ export function createOpenMeteoSource(options: OpenMeteoSourceOptions): OpenMete
     }
     const url = buildBatchUrl(baseUrl, batch, config.variables, apiKey);
     try {
-      const reply = await getWithDeadline(url, { dispatcher, signal, endpoint, scrub, timeoutMs: config.timeoutSeconds * 1000 });
+      const reply = await getWithDeadline(url, { dispatcher, signal, endpoint, scrub, timeoutMs: config.timeoutSeconds * 1000, ...(clock ? { clock } : {}) });
       logger.debug(LogEvents.requestFinished, { ...logTarget, locations: batch.length, status: reply.status, ms: reply.ms });
       // As the server counts: an answered error costs 1 call, a 429 nothing (RateLimiter.swift).
       await budget?.record(reply.status === 429 ? 0 : reply.status >= 200 && reply.status <= 299 ? calls : 1);

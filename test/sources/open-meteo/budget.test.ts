@@ -31,6 +31,8 @@ describe('countDailyRuns', () => {
     ['*/2 * * * * *', { perDay: 43_200, maxPerHour: 1800, minGapSeconds: 2 }],
     ['0 6,18 * * 1-5', { perDay: 2, maxPerHour: 1, minGapSeconds: 43_200 }],
     ['5-10/5 0 * * *', { perDay: 2, maxPerHour: 2, minGapSeconds: 300 }],
+    ['0 18,6 * * *', { perDay: 2, maxPerHour: 1, minGapSeconds: 43_200 }],
+    ['@daily', { perDay: 1, maxPerHour: 1, minGapSeconds: 86_400 }],
   ])('%s', (expression, expected) => expect(countDailyRuns(expression)).toEqual(expected));
   it('gives up on fields it cannot read', () => expect(countDailyRuns('L * * * *')).toBeUndefined());
 });

@@ -4,6 +4,7 @@ import { Agent } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../agent/errors.ts';
 import { buildBatchUrl, classifyTransportError, describeEndpoint, getWithDeadline } from '../../../agent/sources/open-meteo/request.ts';
+import { createManualClock } from '../../helpers/manual-clock.ts';
 
 const identity = (text: string) => text;
 const locations = [
@@ -73,12 +74,19 @@ describe('getWithDeadline', () => {
   }
 
   it('covers the body too: headers sent, then the body stalls -> timeout', async () => {
+    let bodyStarted = false;
     const url = await listen((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"latitude":');
+      res.write('{"latitude":', () => (bodyStarted = true));
     });
+    // The deadline runs on a manual clock, let out only once the headers and part of the body are on their way.
+    const clock = createManualClock(0);
     const started = Date.now();
-    const attempt = getWithDeadline(url, { dispatcher, timeoutMs: 1000, endpoint: describeEndpoint(url), scrub: identity });
+    const attempt = getWithDeadline(url, { dispatcher, timeoutMs: 1000, endpoint: describeEndpoint(url), scrub: identity, clock });
+    attempt.catch(() => undefined); // rejects while the clock is advanced; asserted below
+    while (!bodyStarted) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await clock.advance(1000);
     await expect(attempt).rejects.toBeInstanceOf(SourceError);
     await expect(attempt).rejects.toMatchObject({ kind: 'timeout' });
     expect(Date.now() - started).toBeLessThan(8000);

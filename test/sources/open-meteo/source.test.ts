@@ -1,4 +1,6 @@
-// The Open-Meteo source against the stand-in server on 127.0.0.1: real HTTP, real undici.
+// The Open-Meteo source against the stand-in server on 127.0.0.1: real HTTP, real undici. Request
+// deadlines run on a manual clock the tests advance once the request is in flight, so a timeout
+// costs no real second.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
@@ -10,6 +12,7 @@ import { MAX_URL_BYTES, planBatches } from '../../../agent/sources/open-meteo/ba
 import { buildBatchUrl } from '../../../agent/sources/open-meteo/request.ts';
 import { createOpenMeteoSource, type LocationResult } from '../../../agent/sources/open-meteo/index.ts';
 import { createListLogger } from '../../helpers/list-logger.ts';
+import { createManualClock, type ManualClock } from '../../helpers/manual-clock.ts';
 import { startOpenMeteoStub, type OpenMeteoStub } from '../../helpers/open-meteo-stub.ts';
 import { LogEvents } from '../../../agent/log/events.ts';
 
@@ -19,12 +22,15 @@ const VARIABLES = ['temperature_2m', 'wind_speed_10m', 'is_day'];
 const API_KEY = 'om-live-7f3a9c2e5b1d';
 
 let clock: Date;
+/** Times request deadlines only; `clock` above is what the source reads as the time of day. */
+let timers: ManualClock;
 let stub: OpenMeteoStub;
 let dispatcher: Agent;
 let logger: ReturnType<typeof createListLogger>;
 
 beforeEach(async () => {
   clock = START;
+  timers = createManualClock(START);
   stub = await startOpenMeteoStub({ now: () => clock });
   dispatcher = new Agent();
   logger = createListLogger();
@@ -49,7 +55,7 @@ function manyLocations(count: number): Location[] {
 
 function makeSource(overrides: Partial<OpenMeteoConfig> = {}, url = stub.url) {
   const config: OpenMeteoConfig = { url, variables: VARIABLES, schedule: '*/15 * * * *', jitterSeconds: 0, timeoutSeconds: 10, callBudget: 'none', ...overrides };
-  return createOpenMeteoSource({ config, logger, dispatcher, now: () => clock });
+  return createOpenMeteoSource({ config, logger, dispatcher, now: () => clock, clock: timers });
 }
 
 function failures(results: LocationResult[]): SourceError[] {
@@ -202,21 +208,27 @@ describe('failures', () => {
   });
 
   it('reports a request that outlasts timeout_seconds as timeout', async () => {
-    stub.enqueue({ kind: 'slow', delayMs: 3000 });
+    stub.enqueue({ kind: 'slow', delayMs: 500 });
     const started = Date.now();
-    const [result] = await makeSource({ timeoutSeconds: 1 }).fetchCurrent([HELSINKI]);
+    const pending = makeSource({ timeoutSeconds: 1 }).fetchCurrent([HELSINKI]);
+    await waitFor(() => stub.requests.length === 1);
+    await timers.advance(1000);
+    const [result] = await pending;
     expect(failures([result!])[0]?.kind).toBe('timeout');
     expect(failures([result!])[0]?.message).toContain('1 s');
-    // 'timeout' (not ok) already proves the deadline cut the 3 s answer short; no timing asserts.
+    // 'timeout' (not ok) already proves the deadline cut the (real) 0.5 s answer short; no timing asserts.
     // The late answer finds the connection gone: nothing counts as delivered.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 3500 - (Date.now() - started))));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 700 - (Date.now() - started))));
     expect(stub.served).toEqual([]);
     expect(stub.requests[0]?.status).toBeUndefined();
   });
 
   it('reports a server that never answers as timeout', async () => {
     stub.enqueue({ kind: 'hang' });
-    const [result] = await makeSource({ timeoutSeconds: 1 }).fetchCurrent([HELSINKI]);
+    const pending = makeSource({ timeoutSeconds: 1 }).fetchCurrent([HELSINKI]);
+    await waitFor(() => stub.requests.length === 1);
+    await timers.advance(1000);
+    const [result] = await pending;
     expect(failures([result!])[0]?.kind).toBe('timeout');
   });
 
@@ -277,7 +289,14 @@ describe('api key', () => {
     stub.enqueue({ kind: 'status', status: 500 }, { kind: 'truncated' }, { kind: 'hang' }, { kind: 'reset' }, { kind: 'status', status: 429 });
     const results: LocationResult[] = [];
     results.push(...(await sources[0]!.fetchCurrent([HELSINKI, BERLIN])));
-    for (let cycle = 0; cycle < 5; cycle += 1) results.push(...(await sources[1]!.fetchCurrent([HELSINKI, BERLIN])));
+    for (let cycle = 0; cycle < 5; cycle += 1) {
+      const pending = sources[1]!.fetchCurrent([HELSINKI, BERLIN]);
+      if (cycle === 2) { // the hanging request: let its 1 s deadline pass
+        await waitFor(() => stub.requests.length === 3);
+        await timers.advance(1000);
+      }
+      results.push(...(await pending));
+    }
     expect(stub.requests.every((r) => r.params.apikey === API_KEY)).toBe(true);
     expect(failures(results).map((e) => e.kind)).toEqual(
       ['auth', 'http', 'bad-body', 'timeout', 'network', 'rate-limited'].flatMap((kind) => [kind, kind]),
