@@ -119,7 +119,7 @@ export function renderFootprint(figures: FootprintFigures, context: RunContext):
     '## 3. Footprint',
     '',
     heading(context, `${subject}; start-up: ${figures.startupRuns} runs per command after 2 warm-up runs, interleaved` +
-      (idle ? `; idle: ${idle.minutes} minute(s) after the first cycle of \`run\` (10 locations, retry schedule every 5 minutes)` : '')),
+      (idle ? `; idle: ${idle.minutes} minute(s) after the first cycle of \`run\` (10 locations, the cycle \`run\` makes at start; retry schedule every 5 minutes, no other cycle)` : '')),
     '',
     `Binary size: ${figures.binaryBytes === undefined ? 'not built' : `${(figures.binaryBytes / 1024 / 1024).toFixed(1)} MB`}.`,
     '',
@@ -130,7 +130,9 @@ export function renderFootprint(figures: FootprintFigures, context: RunContext):
     idle
       ? `| \`run\`, idle | value |\n|---|---|\n| first cycle (10 locations) | ${Math.round(idle.firstCycleMs)} ms |\n` +
         `| RSS after the first cycle | ${idle.rssAfterFirstCycleMb.toFixed(1)} MB |\n| RSS at the end of the idle window | ${idle.rssAtEndMb.toFixed(1)} MB |\n` +
-        `| CPU while idle (${idle.minutes} min) | ${idle.cpuPercentOfOneCore.toFixed(3)} % of one core |`
+        `| CPU while idle (${idle.minutes} min, ${idle.retryPasses} retry pass(es); the agent process's utime + stime) | ${idle.cpuPercentOfOneCore.toFixed(3)} % of one core |\n` +
+        `| CPU by minute of the idle window | ${idle.cpuSecondsByMinute.map((value) => value.toFixed(2)).join(', ')} s |\n` +
+        `| CPU of start-up and the first cycle (outside the window, for scale) | ${idle.cpuSecondsUntilIdle.toFixed(2)} s |`
       : `Idle figures: not measured (${figures.idleFailure ?? 'skipped'}).`,
     '',
     `Goals${figures.subject === 'binary' ? '' : ' (they concern the binary; these are source figures)'}: start-up under 120 ms: ${verdict(startupMet)}; ` +
