@@ -145,7 +145,10 @@ export function renderFootprint(figures: FootprintFigures, context: RunContext):
 
 const marker = (name: SectionName, edge: 'start' | 'end') => `<!-- bench:${name}:${edge} -->`;
 
-/** The whole document: new sections replace their old text; sections not run this time are kept. */
+/** Hand-written analysis after the measured sections starts with this line; the bench keeps it as it is. */
+export const NOTES_MARKER = '<!-- notes: written by hand, kept by npm run bench -->';
+
+/** The whole document: new sections replace their old text; sections not run this time are kept, and so are the notes. */
 export function mergeDocument(previous: string | undefined, sections: Partial<Record<SectionName, string>>, intro: string): string {
   const parts = SECTION_NAMES.map((name) => {
     const fresh = sections[name];
@@ -153,7 +156,9 @@ export function mergeDocument(previous: string | undefined, sections: Partial<Re
     const body = fresh ?? old ?? `## ${name}\n\n_Not measured yet: \`npm run bench -- --only ${name}\`._`;
     return `${marker(name, 'start')}\n${body.trim()}\n${marker(name, 'end')}`;
   });
-  return `${intro.trim()}\n\n${parts.join('\n\n')}\n`;
+  const notesAt = previous?.indexOf(NOTES_MARKER) ?? -1;
+  const notes = previous && notesAt >= 0 ? `\n${previous.slice(notesAt).trim()}\n` : '';
+  return `${intro.trim()}\n\n${parts.join('\n\n')}\n${notes}`;
 }
 
 function extractSection(document: string, name: SectionName): string | undefined {
