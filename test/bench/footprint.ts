@@ -4,8 +4,9 @@
 // its first cycle and CPU while idle after it (from /proc). Without the binary, the same is
 // measured for the agent run from source and labelled so.
 //
-// What the idle CPU counts: utime + stime of the agent's own process (all its threads; `run` starts
-// no child processes), from the moment status.json records the first cycle (the one `run` makes at
+// What the idle CPU counts: the agent's own process (all its threads; `run` starts no child
+// processes), as the scheduler's run time (/proc/<pid>/task/*/schedstat, nanoseconds) and, beside
+// it, as utime + stime (/proc/<pid>/stat, whole 10 ms ticks: coarse for an idle process), from the moment status.json records the first cycle (the one `run` makes at
 // start) to the end of the window. Start-up and that cycle are outside it; the collect schedule
 // never fires inside it; the retry schedule (every 5 minutes, as config.example.ini) does, and
 // those passes on an empty dump are part of idle. Until issue 10 the window also held a second,
@@ -19,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_BIN } from '../helpers/agent-site.ts';
 import { startOpenMeteoStub } from '../helpers/open-meteo-stub.ts';
-import { cpuSeconds, residentKb, timeOnce } from './proc.ts';
+import { cpuSeconds, cpuSecondsPrecise, residentKb, timeOnce } from './proc.ts';
 import { startCountedS3Server } from './s3-counter.ts';
 import { BENCH_BUCKET, createBenchSite } from './site.ts';
 import { summarise, type Summary } from './stats.ts';
@@ -37,8 +38,10 @@ export interface IdleFigures {
   minutes: number;
   rssAfterFirstCycleMb: number;
   rssAtEndMb: number;
-  /** CPU over the whole idle window. */
+  /** CPU over the whole idle window (scheduler run time). */
   cpuPercentOfOneCore: number;
+  /** The same from utime + stime in clock ticks (the method of the figures before issue 10). */
+  cpuPercentFromTicks: number;
   /** CPU seconds per minute of the window (where the idle CPU goes: retry passes, GC after the cycle). */
   cpuSecondsByMinute: number[];
   /** Retry passes the window held (5-minute marks it crossed). */
@@ -136,7 +139,8 @@ async function measureIdle(
     if (pid === undefined) throw new Error('run did not start');
     const firstCycleMs = await waitForFirstCycle(site.storageDir, FIRST_CYCLE_WITHIN_MS, exited);
     const rssAfterFirstCycleMb = (await residentKb(pid)) / 1024;
-    const cpuBefore = await cpuSeconds(pid);
+    const cpuBefore = await cpuSecondsPrecise(pid);
+    const ticksBefore = await cpuSeconds(pid);
     log(`footprint idle: first cycle done, RSS ${rssAfterFirstCycleMb.toFixed(1)} MB, CPU so far ${cpuBefore.toFixed(2)} s; watching for ${minutes} minute(s)`);
     const started = performance.now();
     const startedAt = Date.now();
@@ -145,7 +149,7 @@ async function measureIdle(
     for (let minute = 0; minute < Math.ceil(minutes); minute += 1) {
       const minuteEnd = Math.min((minute + 1) * 60_000, minutes * 60_000);
       await new Promise((done) => setTimeout(done, Math.max(0, minuteEnd - (performance.now() - started))));
-      const now = await cpuSeconds(pid);
+      const now = await cpuSecondsPrecise(pid);
       cpuSecondsByMinute.push(now - previous);
       previous = now;
     }
@@ -155,12 +159,13 @@ async function measureIdle(
       rssAfterFirstCycleMb,
       rssAtEndMb: (await residentKb(pid)) / 1024,
       cpuPercentOfOneCore: ((previous - cpuBefore) / elapsedSeconds) * 100,
+      cpuPercentFromTicks: (((await cpuSeconds(pid)) - ticksBefore) / elapsedSeconds) * 100,
       cpuSecondsByMinute,
       retryPasses: countRetryMarks(startedAt, Date.now()),
       cpuSecondsUntilIdle: cpuBefore,
       firstCycleMs,
     };
-    log(`footprint idle: CPU by minute ${cpuSecondsByMinute.map((value) => value.toFixed(2)).join(' ')} s; ${figures.retryPasses} retry pass(es)`);
+    log(`footprint idle: CPU ${figures.cpuPercentOfOneCore.toFixed(3)} % (ticks: ${figures.cpuPercentFromTicks.toFixed(3)} %), by minute ${cpuSecondsByMinute.map((value) => value.toFixed(3)).join(' ')} s; ${figures.retryPasses} retry pass(es)`);
     return figures;
   } finally {
     child.kill('SIGTERM');

@@ -130,8 +130,9 @@ export function renderFootprint(figures: FootprintFigures, context: RunContext):
     idle
       ? `| \`run\`, idle | value |\n|---|---|\n| first cycle (10 locations) | ${Math.round(idle.firstCycleMs)} ms |\n` +
         `| RSS after the first cycle | ${idle.rssAfterFirstCycleMb.toFixed(1)} MB |\n| RSS at the end of the idle window | ${idle.rssAtEndMb.toFixed(1)} MB |\n` +
-        `| CPU while idle (${idle.minutes} min, ${idle.retryPasses} retry pass(es); the agent process's utime + stime) | ${idle.cpuPercentOfOneCore.toFixed(3)} % of one core |\n` +
-        `| CPU by minute of the idle window | ${idle.cpuSecondsByMinute.map((value) => value.toFixed(2)).join(', ')} s |\n` +
+        `| CPU while idle (${idle.minutes} min, ${idle.retryPasses} retry pass(es); the agent process's scheduler run time) | ${idle.cpuPercentOfOneCore.toFixed(3)} % of one core |\n` +
+        `| the same from utime + stime (10 ms ticks, the method before issue 10) | ${idle.cpuPercentFromTicks.toFixed(3)} % of one core |\n` +
+        `| CPU by minute of the idle window | ${idle.cpuSecondsByMinute.map((value) => value.toFixed(3)).join(', ')} s |\n` +
         `| CPU of start-up and the first cycle (outside the window, for scale) | ${idle.cpuSecondsUntilIdle.toFixed(2)} s |`
       : `Idle figures: not measured (${figures.idleFailure ?? 'skipped'}).`,
     '',
