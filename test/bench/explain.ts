@@ -59,7 +59,8 @@ export function explainFootprint(figures: FootprintFigures): string {
       'undici or winston import them when they run, and the binary carries a V8 code cache, so the 6 MB bundle is not parsed at ' +
       'each start. Idle RSS is the runtime\'s pages of the binary (file-backed, shared with the page cache) plus V8\'s heap ' +
       'and the code of what `run` loaded (AWS SDK, undici, winston); idle CPU is timers only (the cron schedules and the retry ' +
-      'pass on an empty dump every 5 minutes), so it is close to the measurement\'s resolution (1/100 s of CPU).',
+      'pass on an empty dump every 5 minutes), read as the scheduler\'s run time of the agent\'s threads (nanoseconds; the 10 ms ' +
+      'ticks of utime + stime are shown beside it for comparison with older figures).',
   ];
   if (figures.subject === 'source') {
     lines.push('', 'These are figures for the agent run from source (Node strips the TypeScript types of ~100 files at each start), ' +
