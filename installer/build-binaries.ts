@@ -4,7 +4,8 @@
 //   dist/nssm64.exe                     the Windows service wrapper, pinned by SHA-256
 //   dist/SHA256SUMS                     checksums of the three files
 // Steps: bundle (esbuild, CommonJS, commit embedded) -> prove the fast commands stay free of the
-// AWS SDK -> one SEA blob made by the pinned Linux Node -> injected into both pinned runtimes
+// AWS SDK -> one SEA blob with a V8 code cache per platform, each made by the pinned runtime it is
+// injected into (node.exe under wine; installer/sea/blob.ts) -> injected into both pinned runtimes
 // from the npm registry. Offline apart from the npm registry (runtimes are cached in .toolchain/).
 // Must run on the pinned Node (package.json engines.node): the blob format is version-specific.
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
@@ -12,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_FILE, REPO_ROOT, bundleAgent, readBuildCommit } from './build-bundle.ts';
 import { CHECKSUMS_FILE, DIST, LINUX_BINARY, NSSM_BINARY, WINDOWS_BINARY, copyPinnedNssm, writeChecksums } from './sea/artifacts.ts';
-import { buildExecutable, makeSeaBlob } from './sea/inject.ts';
+import { makeLinuxBlob, makeWindowsBlob } from './sea/blob.ts';
+import { buildExecutable } from './sea/inject.ts';
 import { assertAwsSdkStaysLazy } from './sea/lazy-check.ts';
 import { assertBuildRunsOnPinnedNode, ensureRuntime, readPinnedNodeVersion } from './sea/runtime.ts';
 
@@ -35,9 +37,10 @@ async function buildBinaries(): Promise<void> {
     console.log(`bundled ${bundle} (commit ${commit}, ${await describeSize(bundle)})`);
     await assertAwsSdkStaysLazy(REPO_ROOT, workDir);
     console.log('checked: --version, --help and validate do not evaluate the AWS SDK');
-    const blob = await makeSeaBlob(bundle, workDir);
-    await buildExecutable(linuxRuntime, blob, LINUX_BINARY);
-    await buildExecutable(windowsRuntime, blob, WINDOWS_BINARY);
+    await buildExecutable(linuxRuntime, await makeLinuxBlob(linuxRuntime, bundle, workDir), LINUX_BINARY);
+    const windows = await makeWindowsBlob(REPO_ROOT, windowsRuntime, bundle, workDir);
+    await buildExecutable(windowsRuntime, windows.blob, WINDOWS_BINARY);
+    console.log(`code cache: linux yes, windows ${windows.codeCache ? 'yes (made under wine)' : 'no'}`);
     await copyPinnedNssm(REPO_ROOT, NSSM_BINARY);
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -1,32 +1,56 @@
-// Value parsers for config.ini keys, as zod schemas from string to the typed value. Each failure
-// message says what is wrong and what is expected; messages echo the value only for keys that
-// cannot hold a secret (see `secretText` and `proxyUrl`).
+// Value parsers for config.ini keys: each turns the text of one key into its typed value or the
+// message saying what is wrong and what is expected; messages echo the value only for keys that
+// cannot hold a secret (see `secretText` and `proxyUrl`). Plain functions rather than a schema
+// library: every key is one string in, one value or one message out (zod cost ~30 ms and ~13 MB
+// at every start, docs/performance.md).
 import cron from 'node-cron';
-import { z } from 'zod';
 import { proxyUrlProblem } from '../net/proxy.ts';
+
+export type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** The parser of one key. `missing` is set on required keys: the message when the key is absent or empty. */
+export interface Field<T> {
+  readonly missing?: string;
+  parse(text: string): FieldResult<T>;
+}
+
+/** The typed value a field produces. */
+export type FieldValue<F> = F extends Field<infer T> ? T : never;
+
+/** `field`, required: `what` says what to put there. */
+export function requiredField<T>(field: Field<T>, what: string): Field<T> {
+  return { parse: field.parse, missing: `is missing; it is required (${what})` };
+}
 
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const ID_RULE = "letters, digits, '-' and '_' only, 1 to 64 characters";
 
-/** A schema that passes the string through when `check` returns null, else fails with its message. */
-export function checkedText(check: (value: string) => string | null) {
-  return z.string().superRefine((value, context) => {
-    const message = check(value);
-    if (message !== null) context.addIssue({ code: 'custom', message });
-  });
+/** A field that passes the text through when `check` returns null, else fails with its message. */
+export function checkedText(check: (value: string) => string | null): Field<string> {
+  return {
+    parse(text) {
+      const message = check(text);
+      return message === null ? { ok: true, value: text } : { ok: false, message };
+    },
+  };
+}
+
+/** One of `words` (exactly as written); any other text fails with `describe(text)`. */
+function oneOf<W extends string>(words: readonly W[], describe: (text: string) => string): Field<W> {
+  return { parse: (text) => ((words as readonly string[]).includes(text) ? { ok: true, value: text as W } : { ok: false, message: describe(text) }) };
 }
 
 export const identifier = checkedText((value) => (ID_PATTERN.test(value) ? null : `'${value}' is not a valid id; use ${ID_RULE}`));
 
-export function wholeNumber(min: number, max: number, unit: string) {
+export function wholeNumber(min: number, max: number, unit: string): Field<number> {
   const range = `a whole number from ${min} to ${max} ${unit}`;
-  return z
-    .string()
-    .superRefine((value, context) => {
-      if (!/^\+?\d+$/.test(value)) context.addIssue({ code: 'custom', message: `'${value}' is not a number; expected ${range}` });
-      else if (Number(value) < min || Number(value) > max) context.addIssue({ code: 'custom', message: `${value} is out of range; expected ${range}` });
-    })
-    .transform(Number);
+  return {
+    parse(text) {
+      if (!/^\+?\d+$/.test(text)) return { ok: false, message: `'${text}' is not a number; expected ${range}` };
+      const value = Number(text);
+      return value < min || value > max ? { ok: false, message: `${text} is out of range; expected ${range}` } : { ok: true, value };
+    },
+  };
 }
 
 export const cronSchedule = checkedText((value) => {
@@ -36,15 +60,13 @@ export const cronSchedule = checkedText((value) => {
   return cron.validate(value) ? null : `'${value}' is not a valid cron expression; ${expected}`;
 });
 
-export const logLevel = z.enum(['error', 'warn', 'info', 'debug'], {
-  error: (issue) => `'${String(issue.input)}' is not a log level; expected one of error, warn, info, debug`,
-});
+export const logLevel = oneOf(['error', 'warn', 'info', 'debug'], (text) => `'${text}' is not a log level; expected one of error, warn, info, debug`);
 
 /**
  * An http(s) URL without user info, query or fragment (those could carry secrets into logs).
  * `allowedQuery` names the query parameters that may be given (open_meteo.url: forecast options).
  */
-export function httpUrl(purpose: string, allowedQuery: readonly string[] = []) {
+export function httpUrl(purpose: string, allowedQuery: readonly string[] = []): Field<string> {
   return checkedText((value) => {
     const url = URL.parse(value);
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
@@ -63,9 +85,7 @@ export function httpUrl(purpose: string, allowedQuery: readonly string[] = []) {
 /** Forecast options that may follow '?' in open_meteo.url; the agent owns every other parameter. */
 export const OPEN_METEO_URL_OPTIONS = ['models', 'cell_selection', 'temperature_unit', 'wind_speed_unit', 'precipitation_unit', 'timeformat', 'timezone'] as const;
 
-export const callBudget = z.enum(['free', 'none'], {
-  error: (issue) => `'${String(issue.input)}' is not a call budget; expected free (count calls as the free API does and pace requests) or none`,
-});
+export const callBudget = oneOf(['free', 'none'], (text) => `'${text}' is not a call budget; expected free (count calls as the free API does and pace requests) or none`);
 
 /** The proxy URL may carry user:password; messages show it only with the password masked. */
 export const proxyUrl = checkedText((value) => {
@@ -82,16 +102,19 @@ export const proxyUrl = checkedText((value) => {
 /** A value that must never be echoed: messages describe it without showing it. */
 export const secretText = checkedText((value) => (/\s/.test(value) ? 'contains spaces; paste the key exactly as issued, without spaces' : null));
 
-export const variableList = z.string().transform((value, context) => {
-  const names = value.split(',').map((name) => name.trim());
-  const seen = new Set<string>();
-  for (const name of names) {
-    const message = checkVariableName(name, seen);
-    if (message) context.addIssue({ code: 'custom', message });
-    seen.add(name);
-  }
-  return names;
-});
+/** The first bad name is reported; one message per key is enough to fix it. */
+export const variableList: Field<string[]> = {
+  parse(text) {
+    const names = text.split(',').map((name) => name.trim());
+    const seen = new Set<string>();
+    for (const name of names) {
+      const message = checkVariableName(name, seen);
+      if (message) return { ok: false, message };
+      seen.add(name);
+    }
+    return { ok: true, value: names };
+  },
+};
 
 function checkVariableName(name: string, seen: Set<string>): string | null {
   if (name === '') return "has an empty item (two commas in a row, or a comma at the end); expected names separated by ', '";

@@ -1,53 +1,52 @@
 // Step 1 of loading (shape): from scanned INI sections to typed, per-key values. Reports unknown
 // sections and keys (with a "did you mean"), duplicates, missing required keys, secrets typed into
 // config.ini, and every value that does not parse. Defaults and paths are step 2 (normalise.ts).
-import { z } from 'zod';
 import * as field from './fields.ts';
+import { requiredField, type Field, type FieldValue } from './fields.ts';
 import type { IniEntry, IniSection } from './ini-lines.ts';
 import type { ProblemList } from './problems.ts';
 import { describeAlternatives } from './suggest.ts';
 import { iamRoleArn, rolesAnywhereArn } from './roles-anywhere-fields.ts';
 
-const required = (what: string) => ({ error: () => `is missing; it is required (${what})` });
-
+/** Each section's keys and their parsers; a key not listed here is an unknown key. */
 export const sectionSchemas = {
-  customer: z.object({ id: z.string(required('your customer id, e.g. id = acme-001')).pipe(field.identifier) }),
-  open_meteo: z.object({
-    url: field.httpUrl('the forecast endpoint, e.g. https://api.open-meteo.com/v1/forecast', field.OPEN_METEO_URL_OPTIONS).optional(),
-    variables: field.variableList.optional(),
-    schedule: field.cronSchedule.optional(),
-    jitter_seconds: field.wholeNumber(0, 3600, 'seconds').optional(),
-    timeout_seconds: field.wholeNumber(1, 300, 'seconds').optional(),
-    api_key: field.secretText.optional(),
-    call_budget: field.callBudget.optional(),
-  }),
-  s3: z.object({
-    bucket: z.string(required('the target bucket name')).pipe(field.bucketName),
-    region: z.string(required("the bucket's region, e.g. eu-north-1")).pipe(field.region),
-    prefix: field.keyPrefix.optional(),
-    endpoint: field.httpUrl('an S3-compatible endpoint such as http://127.0.0.1:9000').optional(),
-    credentials_file: field.pathText.optional(),
-    retry_schedule: field.cronSchedule.optional(),
-  }),
-  storage: z.object({ dir: field.pathText.optional(), max_dump_mb: field.wholeNumber(1, 1_048_576, 'MB').optional() }),
-  logging: z.object({ dir: field.pathText.optional(), level: field.logLevel.optional(), keep_days: field.wholeNumber(1, 3650, 'days').optional() }),
-  network: z.object({ proxy: field.proxyUrl.optional(), ca_file: field.pathText.optional() }),
+  customer: { id: requiredField(field.identifier, 'your customer id, e.g. id = acme-001') },
+  open_meteo: {
+    url: field.httpUrl('the forecast endpoint, e.g. https://api.open-meteo.com/v1/forecast', field.OPEN_METEO_URL_OPTIONS),
+    variables: field.variableList,
+    schedule: field.cronSchedule,
+    jitter_seconds: field.wholeNumber(0, 3600, 'seconds'),
+    timeout_seconds: field.wholeNumber(1, 300, 'seconds'),
+    api_key: field.secretText,
+    call_budget: field.callBudget,
+  },
+  s3: {
+    bucket: requiredField(field.bucketName, 'the target bucket name'),
+    region: requiredField(field.region, "the bucket's region, e.g. eu-north-1"),
+    prefix: field.keyPrefix,
+    endpoint: field.httpUrl('an S3-compatible endpoint such as http://127.0.0.1:9000'),
+    credentials_file: field.pathText,
+    retry_schedule: field.cronSchedule,
+  },
+  storage: { dir: field.pathText, max_dump_mb: field.wholeNumber(1, 1_048_576, 'MB') },
+  logging: { dir: field.pathText, level: field.logLevel, keep_days: field.wholeNumber(1, 3650, 'days') },
+  network: { proxy: field.proxyUrl, ca_file: field.pathText },
   // All optional here: required only when the section is present (rule rolesAnywhereRequiredKeys).
-  roles_anywhere: z.object({
-    certificate_file: field.pathText.optional(),
-    private_key_file: field.pathText.optional(),
-    certificate_chain_file: field.pathText.optional(),
-    trust_anchor_arn: rolesAnywhereArn('trust-anchor').optional(),
-    profile_arn: rolesAnywhereArn('profile').optional(),
-    role_arn: iamRoleArn.optional(),
-    region: field.region.optional(),
-    endpoint: field.httpUrl('the Roles Anywhere endpoint, e.g. https://rolesanywhere.eu-north-1.amazonaws.com').optional(),
-    session_duration_seconds: field.wholeNumber(900, 43200, 'seconds').optional(),
-  }),
-};
+  roles_anywhere: {
+    certificate_file: field.pathText,
+    private_key_file: field.pathText,
+    certificate_chain_file: field.pathText,
+    trust_anchor_arn: rolesAnywhereArn('trust-anchor'),
+    profile_arn: rolesAnywhereArn('profile'),
+    role_arn: iamRoleArn,
+    region: field.region,
+    endpoint: field.httpUrl('the Roles Anywhere endpoint, e.g. https://rolesanywhere.eu-north-1.amazonaws.com'),
+    session_duration_seconds: field.wholeNumber(900, 43200, 'seconds'),
+  },
+} satisfies Record<string, Record<string, Field<unknown>>>;
 
 type Schemas = typeof sectionSchemas;
-export type ShapedSections = { [S in keyof Schemas]: Partial<z.output<Schemas[S]>> };
+export type ShapedSections = { [S in keyof Schemas]: Partial<{ [K in keyof Schemas[S]]: FieldValue<Schemas[S][K]> }> };
 
 export const LEGACY_SECTIONS = ['Customer-info', 'Location-info'] as const;
 export const KNOWN_SECTIONS = ['customer', 'locations', ...Object.keys(sectionSchemas).filter((s) => s !== 'customer')];
@@ -67,22 +66,19 @@ export function shapeSection<S extends keyof Schemas>(name: S, section: IniSecti
   }
   // Key by key rather than the whole object, so one bad key does not hide the section's good ones
   // from the rules (which would otherwise check a default instead of the technician's value).
-  const shape: Record<string, z.ZodType> = sectionSchemas[name].shape;
+  const fields: Record<string, Field<unknown>> = sectionSchemas[name];
   const values: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(shape)) {
-    const result = schema.safeParse(input[key]);
-    if (result.success) {
-      if (result.data !== undefined) values[key] = result.data;
-    } else {
-      // One message per key is enough to fix it.
-      problems.error(`${name}.${key}`, result.error.issues[0]?.message ?? 'is not valid', lines.get(key) ?? section?.line);
-    }
+  for (const [key, keyField] of Object.entries(fields)) {
+    const text = input[key];
+    const result = text === undefined ? (keyField.missing ? { ok: false as const, message: keyField.missing } : undefined) : keyField.parse(text);
+    if (result?.ok) values[key] = result.value;
+    else if (result) problems.error(`${name}.${key}`, result.message, lines.get(key) ?? section?.line);
   }
   return values as ShapedSections[S];
 }
 
 function isKnownKey(section: keyof Schemas, entry: IniEntry, problems: ProblemList): boolean {
-  const known = Object.keys(sectionSchemas[section].shape);
+  const known = Object.keys(sectionSchemas[section]);
   if (known.includes(entry.key)) return true;
   if (!reportInlineSecret(section, entry, problems)) {
     problems.error(`${section}.${entry.key}`, `unknown key; ${describeAlternatives(entry.key, known, `keys in [${section}]`)}`, entry.line);

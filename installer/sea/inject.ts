@@ -3,35 +3,18 @@
 // start-up that runtime finds the blob (the fuse below is flipped by the injection) and runs it
 // instead of reading a script from disk.
 //
-// Snapshot and code cache are off: both are tied to the platform that made them, and one blob
-// made on Linux then serves both binaries. The Linux runtime is stripped first (~18 MB of debug
-// symbols); the Windows one loses its Authenticode signature (the injection invalidates it anyway,
+// Each platform gets its own blob, with a V8 code cache (installer/sea/blob.ts). The Linux runtime
+// is stripped first (~18 MB of debug symbols); the Windows one loses its Authenticode signature (the injection invalidates it anyway,
 // and osslsigncode removes it cleanly so the PE has no stale certificate table).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, copyFile, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Runtime } from './runtime.ts';
 
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 interface PostjectApi {
   inject(file: string, resourceName: string, data: Buffer, options: { sentinelFuse: string; machoSegmentName?: string }): Promise<void>;
-}
-
-/** Makes the SEA blob from `bundleFile` with the running (pinned) Node; returns its path. */
-export async function makeSeaBlob(bundleFile: string, workDir: string): Promise<string> {
-  const blobFile = join(workDir, 'datapipe-agent.blob');
-  const configFile = join(workDir, 'sea-config.json');
-  await writeFile(configFile, JSON.stringify({
-    main: bundleFile,
-    output: blobFile,
-    disableExperimentalSEAWarning: true,
-    useSnapshot: false,
-    useCodeCache: false,
-  }, null, 2));
-  execFileSync(process.execPath, ['--experimental-sea-config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return blobFile;
 }
 
 /** Copies the runtime to `output`, prepares it for its platform and injects the blob. */

@@ -3,9 +3,9 @@
 // version the tests run on). Installed like .ci/toolchain.mjs installs the development runtime:
 // `npm install --prefix .toolchain/<folder>`, reused when present. No other host is contacted.
 //
-// The blob that goes into both binaries is made by the pinned Linux runtime; the blob format is
-// tied to the Node version, so a mismatch is refused rather than producing a binary that fails at
-// start-up.
+// Each blob is made by the runtime it goes into (installer/sea/blob.ts); the blob format is tied to
+// the Node version, so a build on another version is refused rather than producing a binary that
+// fails at start-up.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

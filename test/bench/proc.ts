@@ -3,7 +3,7 @@
 // only, like the benchmarks.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -69,6 +69,23 @@ export async function cpuSeconds(pid: number): Promise<number> {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return (utime + stime) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds a live process has used so far, to the nanosecond: the scheduler's own run time
+ * (first field of /proc/<pid>/task/<tid>/schedstat) summed over its threads. For an idle process
+ * that wakes for well under a millisecond at a time this is the figure to trust: utime + stime
+ * are counted in whole clock ticks (10 ms) charged to whatever runs when a tick fires, so a few
+ * wake-ups that happen to meet a tick read as 10 ms each. Threads that have exited are not
+ * counted (the agent's threads live as long as it does).
+ */
+export async function cpuSecondsPrecise(pid: number): Promise<number> {
+  let nanoseconds = 0;
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => '0');
+    nanoseconds += Number(stat.split(' ')[0]) || 0;
+  }
+  return nanoseconds / 1e9;
 }
 
 /** Current resident set size of a live process in KiB (VmRSS). */

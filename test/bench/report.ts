@@ -119,7 +119,7 @@ export function renderFootprint(figures: FootprintFigures, context: RunContext):
     '## 3. Footprint',
     '',
     heading(context, `${subject}; start-up: ${figures.startupRuns} runs per command after 2 warm-up runs, interleaved` +
-      (idle ? `; idle: ${idle.minutes} minute(s) after the first cycle of \`run\` (10 locations, retry schedule every 5 minutes)` : '')),
+      (idle ? `; idle: ${idle.minutes} minute(s) after the first cycle of \`run\` (10 locations, the cycle \`run\` makes at start; retry schedule every 5 minutes, no other cycle)` : '')),
     '',
     `Binary size: ${figures.binaryBytes === undefined ? 'not built' : `${(figures.binaryBytes / 1024 / 1024).toFixed(1)} MB`}.`,
     '',
@@ -130,7 +130,10 @@ export function renderFootprint(figures: FootprintFigures, context: RunContext):
     idle
       ? `| \`run\`, idle | value |\n|---|---|\n| first cycle (10 locations) | ${Math.round(idle.firstCycleMs)} ms |\n` +
         `| RSS after the first cycle | ${idle.rssAfterFirstCycleMb.toFixed(1)} MB |\n| RSS at the end of the idle window | ${idle.rssAtEndMb.toFixed(1)} MB |\n` +
-        `| CPU while idle (${idle.minutes} min) | ${idle.cpuPercentOfOneCore.toFixed(3)} % of one core |`
+        `| CPU while idle (${idle.minutes} min, ${idle.retryPasses} retry pass(es); the agent process's scheduler run time) | ${idle.cpuPercentOfOneCore.toFixed(3)} % of one core |\n` +
+        `| the same from utime + stime (10 ms ticks, the method before issue 10) | ${idle.cpuPercentFromTicks.toFixed(3)} % of one core |\n` +
+        `| CPU by minute of the idle window | ${idle.cpuSecondsByMinute.map((value) => value.toFixed(3)).join(', ')} s |\n` +
+        `| CPU of start-up and the first cycle (outside the window, for scale) | ${idle.cpuSecondsUntilIdle.toFixed(2)} s |`
       : `Idle figures: not measured (${figures.idleFailure ?? 'skipped'}).`,
     '',
     `Goals${figures.subject === 'binary' ? '' : ' (they concern the binary; these are source figures)'}: start-up under 120 ms: ${verdict(startupMet)}; ` +
@@ -143,7 +146,10 @@ export function renderFootprint(figures: FootprintFigures, context: RunContext):
 
 const marker = (name: SectionName, edge: 'start' | 'end') => `<!-- bench:${name}:${edge} -->`;
 
-/** The whole document: new sections replace their old text; sections not run this time are kept. */
+/** Hand-written analysis after the measured sections starts with this line; the bench keeps it as it is. */
+export const NOTES_MARKER = '<!-- notes: written by hand, kept by npm run bench -->';
+
+/** The whole document: new sections replace their old text; sections not run this time are kept, and so are the notes. */
 export function mergeDocument(previous: string | undefined, sections: Partial<Record<SectionName, string>>, intro: string): string {
   const parts = SECTION_NAMES.map((name) => {
     const fresh = sections[name];
@@ -151,7 +157,9 @@ export function mergeDocument(previous: string | undefined, sections: Partial<Re
     const body = fresh ?? old ?? `## ${name}\n\n_Not measured yet: \`npm run bench -- --only ${name}\`._`;
     return `${marker(name, 'start')}\n${body.trim()}\n${marker(name, 'end')}`;
   });
-  return `${intro.trim()}\n\n${parts.join('\n\n')}\n`;
+  const notesAt = previous?.indexOf(NOTES_MARKER) ?? -1;
+  const notes = previous && notesAt >= 0 ? `\n${previous.slice(notesAt).trim()}\n` : '';
+  return `${intro.trim()}\n\n${parts.join('\n\n')}\n${notes}`;
 }
 
 function extractSection(document: string, name: SectionName): string | undefined {

@@ -369,7 +369,7 @@ describe('config.example.ini', () => {
     const { sectionSchemas } = await import('../../agent/config/sections.ts');
     for (const [section, schema] of Object.entries(sectionSchemas)) {
       expect(text).toContain(`[${section}]`);
-      for (const key of Object.keys(schema.shape)) expect(text, `${section}.${key}`).toMatch(new RegExp(`^;? ?${key} =`, 'm'));
+      for (const key of Object.keys(schema)) expect(text, `${section}.${key}`).toMatch(new RegExp(`^;? ?${key} =`, 'm'));
     }
   });
 });
