@@ -10,9 +10,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Most files wait on child processes and local servers, not on the CPU: on 2 cores vitest's
-    // default (one worker fewer than the cores) runs them one after the other. Three at a time keeps
+    // default (one worker fewer than the cores) runs them one after the other. Four at a time keeps
     // both cores busy; every test uses its own temp folder and port 0, so files do not collide.
-    maxWorkers: 3,
+    maxWorkers: 4,
     env: {
       // The agent processes the tests start (node agent/cli/bin.ts) share one on-disk V8 compile
       // cache (https://nodejs.org/api/module.html#module-compile-cache): a spawn then costs

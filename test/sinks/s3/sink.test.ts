@@ -16,6 +16,9 @@ const KEY = 'landing/acme/2026/11/21/acme_20261121T101500Z_0001.ndjson';
 const BODY = Buffer.from('{"record":1,"temperature_2m":4.2}\n{"record":2,"temperature_2m":"ü€"}\n');
 const CREDENTIALS_FILE = '/etc/datapipe-agent/aws-credentials.ini';
 const WRONG_SECRET = 'wrong-secret-9f8e7d6c5b4a39281706';
+// The sink's timeout option takes fractions (it multiplies by 1000); each timeout test waits up to
+// MAX_ATTEMPTS times it, so half a second keeps those tests at ~1.5 s instead of 3 s.
+const SHORT_TIMEOUT_SECONDS = 0.5;
 
 let server: TestS3Server;
 let sinks: S3Sink[];
@@ -186,14 +189,14 @@ describe('S3 sink: errors that clear up by themselves (retryable, the file stays
 
   it('answers slower than timeout_seconds -> Timeout', async () => {
     server.injectFaults(...times({ kind: 'slow', delayMs: 4_000 }));
-    const error = await uploadError(makeSink({ timeoutSeconds: 1 }));
+    const error = await uploadError(makeSink({ timeoutSeconds: SHORT_TIMEOUT_SECONDS }));
     expect(error).toMatchObject({ code: 'Timeout', retryable: true });
     expect(await server.listObjects(BUCKET)).toEqual([]);
   });
 
   it('a server that never answers -> Timeout', async () => {
     server.injectFaults(...times({ kind: 'hang' }));
-    const error = await uploadError(makeSink({ timeoutSeconds: 1 }));
+    const error = await uploadError(makeSink({ timeoutSeconds: SHORT_TIMEOUT_SECONDS }));
     expect(error).toMatchObject({ code: 'Timeout', retryable: true });
   });
 
