@@ -92,7 +92,7 @@ export const LogEvents = {
   tempRecovered: event('warn', 'spool.temp-recovered', 'Files left in temp/ by an interrupted run were moved to the dump; they will be uploaded.', AGENT),
   partialsRemoved: event('warn', 'spool.partials-removed', 'Incomplete files from an interrupted write were removed (they were never acknowledged).', AGENT),
 
-  // --- agent: the service's lifecycle (cli/commands/run.ts) ---
+  // --- agent: the service's lifecycle (jobs/service-loop.ts) ---
   agentStarted: event('info', 'agent.started', 'Agent started.'),
   stopRequested: event('info', 'agent.stop-requested', 'Stop requested; finishing the current step.'),
   /** Written to stderr by `run` before a logger exists; `<storage dir>` is its disk. */
