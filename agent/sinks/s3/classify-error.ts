@@ -14,6 +14,7 @@
 // from the error kept as `cause`.
 import { SinkError } from '../../errors.ts';
 import { PROXY_AUTH_HINT } from '../../net/proxy.ts';
+import { s3EndpointUrl } from './endpoint.ts';
 
 /** What the hint may name; all optional so the classifier also works on a bare error. */
 export interface S3ErrorContext {
@@ -292,16 +293,18 @@ function describeTarget(context: S3ErrorContext): string {
   return `s3://${context.bucket}/${context.key ?? ''}`;
 }
 
-/** Host (and port) only: endpoints are logged without paths, queries or user info. */
+/**
+ * The host (and port) the upload connects to, as s3EndpointUrl picks it (the bucket's own
+ * virtual host on AWS), so a hint names the host a firewall or NO_PROXY rule must allow.
+ * Host only: endpoints are logged without paths, queries or user info.
+ */
 export function endpointHost(context: S3ErrorContext): string {
-  if (context.endpoint) {
-    try {
-      return new URL(context.endpoint).host;
-    } catch {
-      return 's3.endpoint';
-    }
+  const url = context.endpoint ?? s3EndpointUrl({ bucket: context.bucket ?? '', region: context.region ?? 'us-east-1' });
+  try {
+    return new URL(url).host;
+  } catch {
+    return 's3.endpoint';
   }
-  return `s3.${context.region ?? 'us-east-1'}.amazonaws.com`;
 }
 
 function credentialsSource(context: S3ErrorContext): string {

@@ -182,3 +182,15 @@ describe('classifyS3Error: may the object have been stored?', () => {
     expect(transparent.message).toContain('none is configured');
   });
 });
+
+describe('classifyS3Error: the host a hint names is the one the upload connects to', () => {
+  it.each([
+    { what: 'AWS, a virtual-hostable bucket', context: CONTEXT, host: 'acme-landing.s3.eu-west-1.amazonaws.com' },
+    { what: 'AWS, a dotted bucket (path style)', context: { ...CONTEXT, bucket: 'acme.landing' }, host: 's3.eu-west-1.amazonaws.com' },
+    { what: 'AWS China', context: { ...CONTEXT, region: 'cn-north-1' }, host: 'acme-landing.s3.cn-north-1.amazonaws.com.cn' },
+    { what: 'an S3-compatible endpoint', context: { ...CONTEXT, endpoint: 'https://minio.corp:9000/' }, host: 'minio.corp:9000' },
+  ])('$what: $host', ({ context, host }) => {
+    const error = classifyS3Error(nodeError('ECONNREFUSED'), context);
+    expect(error.hint).toContain(`can reach ${host} (`);
+  });
+});
