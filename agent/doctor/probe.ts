@@ -5,14 +5,13 @@
 // (with a short timeout). Never sends credentials or query strings; results name host only.
 import { request, type Dispatcher } from 'undici';
 import type { NetworkConfig } from '../config/types.ts';
+import { isCertificateTrustError } from '../net/certificate-trust.ts';
 import { createUndiciDispatcher } from '../net/index.ts';
 import { AGENT_VERSION } from '../version.ts';
 
 export type ProbeResult =
   | { reachable: true; host: string; status: number; ms: number; serverDate?: Date; offsetMs?: number; uncertaintyMs?: number }
   | { reachable: false; host: string; code: string; message: string };
-
-const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS/;
 
 /** HEAD <origin>/ within `timeoutMs`. Never throws: a bad proxy/CA setting is a failed probe. */
 export async function probeEndpoint(url: string, network: NetworkConfig, timeoutMs: number): Promise<ProbeResult> {
@@ -79,7 +78,7 @@ export function probeFix(code: string, setting: string): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `The name does not resolve: check the server's DNS settings and ${setting}; if this server must use a proxy, set network.proxy (or HTTPS_PROXY).`;
   if (code === 'ECONNREFUSED') return `Nothing accepts connections there: check ${setting}, network.proxy and the firewall.`;
   if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'No answer in time: a firewall probably drops the traffic; ask the network team to allow HTTPS (443) to this host, or set network.proxy.';
-  if (TLS_CODE.test(code)) return 'The TLS certificate is not trusted: if a corporate proxy inspects HTTPS, set network.ca_file to a PEM file with its root CA; otherwise check the system clock and the endpoint URL.';
+  if (isCertificateTrustError(code)) return 'The TLS certificate is not trusted: if a corporate proxy inspects HTTPS, set network.ca_file to a PEM file with its root CA; otherwise check the system clock and the endpoint URL.';
   if (code === 'CONFIG') return 'Fix network.proxy / network.ca_file (or the HTTPS_PROXY / HTTP_PROXY variables) as the message says.';
   return `Check ${setting}, network.proxy and the firewall.`;
 }

@@ -13,6 +13,7 @@
 // its debug fields (StringToSign, SignatureProvided, CanonicalRequest), which are also removed
 // from the error kept as `cause`.
 import { SinkError } from '../../errors.ts';
+import { isCertificateTrustError } from '../../net/certificate-trust.ts';
 import { PROXY_AUTH_HINT } from '../../net/proxy.ts';
 import { s3EndpointUrl } from './endpoint.ts';
 
@@ -41,10 +42,6 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_
 /** Network errors where the connection never opened, so nothing can have been stored. */
 const NOT_CONNECTED_ERRNOS = new Set([
   'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
-]);
-const TLS_TRUST_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 /** S3 codes that say "try again later" even though their status is 4xx. */
 const RETRYABLE_S3_CODES = new Set([
@@ -111,7 +108,7 @@ function classifyConnectionError(facts: ErrorFacts, target: string, cause: unkno
   if (facts.name === 'AbortError') {
     return new SinkError('Aborted', `The upload of ${target} was cancelled before S3 confirmed it.`, { retryable: true, cause });
   }
-  if (facts.errno && TLS_TRUST_CODES.has(facts.errno)) {
+  if (isCertificateTrustError(facts.errno)) {
     // The handshake failed, so no request byte was sent.
     return new SinkError('TlsError', `Could not upload ${target}: the TLS certificate of ${host} is not trusted (${facts.errno}).`, {
       retryable: false,

@@ -12,6 +12,7 @@ import { createGunzip } from 'node:zlib';
 import type { Location } from '../../config/types.ts';
 import { systemClock, type Clock } from '../../clock.ts';
 import { SourceError } from '../../errors.ts';
+import { isCertificateTrustError } from '../../net/certificate-trust.ts';
 import { AGENT_VERSION } from '../../version.ts';
 
 /** A body this large is not a weather answer for 1,000 locations; stop reading it. */
@@ -91,12 +92,11 @@ function findErrorCode(error: unknown): string | undefined {
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
 
 function networkHint(code: string | undefined): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return ' Check DNS, or set network.proxy if this server must use a proxy.';
   if (code === 'ECONNREFUSED') return ' Check open_meteo.url and network.proxy.';
-  if (code && TLS_CODE.test(code)) return ' If a proxy inspects TLS, set network.ca_file to its CA certificate.';
+  if (isCertificateTrustError(code)) return ' If a proxy inspects TLS, set network.ca_file to its CA certificate.';
   return '';
 }
 

@@ -78,6 +78,9 @@ describe('classifyS3Error: a person must act (not retryable, with a hint)', () =
     { error: s3Error('InvalidBucketName', 400), code: 'InvalidBucketName', hint: ['s3.bucket'] },
     { error: Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), code: 'CredentialsError', hint: [CONTEXT.credentialsFile] },
     { error: nodeError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), code: 'TlsError', hint: ['network.ca_file'] },
+    // Any of Node's documented certificate codes, not just the common ones (net/certificate-trust.ts).
+    { error: nodeError('CERT_NOT_YET_VALID', 'certificate is not yet valid'), code: 'TlsError', hint: ['system clock'] },
+    { error: nodeError('CERT_REVOKED', 'certificate revoked'), code: 'TlsError', hint: ['network.ca_file'] },
   ])('$code', ({ error, code, hint }) => {
     const result = classifyS3Error(error, CONTEXT);
     expect(result).toMatchObject({ code, retryable: false });

@@ -41,6 +41,7 @@ describe('classifyTransportError', () => {
   it.each([
     [withCode('getaddrinfo ENOTFOUND api.open-meteo.com', 'ENOTFOUND'), 'network', 'network.proxy'],
     [new Error('fetch failed', { cause: withCode('unable to get local issuer certificate', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY') }), 'network', 'network.ca_file'],
+    [new Error('fetch failed', { cause: withCode('unable to get issuer certificate', 'UNABLE_TO_GET_ISSUER_CERT') }), 'network', 'network.ca_file'],
     [withCode('Connect Timeout Error', 'UND_ERR_CONNECT_TIMEOUT'), 'timeout', 'timed out'],
     [new Error('something odd'), 'network', 'something odd'],
   ] as const)('classifies %s', (error, kind, text) => {
