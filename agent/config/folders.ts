@@ -25,7 +25,11 @@ export async function checkFolderWritable(dir: string): Promise<string | null> {
   return `${named} is not writable by this account (${failure}); grant the account the agent runs as write access, or choose another folder`;
 }
 
-async function findNearestExisting(target: string): Promise<{ path: string; isDirectory: boolean } | { problem: string }> {
+/**
+ * The folder itself or its nearest existing ancestor (what `init` would create it in, and the file
+ * system it lives on); a sentence instead when a part of the path cannot be read. Also doctor's.
+ */
+export async function findNearestExisting(target: string): Promise<{ path: string; isDirectory: boolean } | { problem: string }> {
   let path = target;
   for (;;) {
     try {

@@ -1,9 +1,10 @@
 // Doctor's checks on this machine: the config file, the credentials file, the folders (as this
 // account and, when run as root on Linux, as the service account), and free disk space.
 import { execFile } from 'node:child_process';
-import { stat, statfs } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { statfs } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { validateConfigFile, checkFolderWritable } from '../config/load.ts';
+import { findNearestExisting } from '../config/folders.ts';
 import type { AgentConfig } from '../config/types.ts';
 import { ConfigError, formatConfigProblem } from '../errors.ts';
 // The parser alone, not sink.ts: reading the file must not load the AWS SDK.
@@ -75,7 +76,9 @@ export async function checkFolders(config: AgentConfig, serviceUser: string): Pr
 /** Free space on the storage folder's file system, against what the dump may still take. */
 export async function checkDisk(config: AgentConfig): Promise<CheckResult> {
   const title = 'Free disk space for the dump';
-  const existing = await nearestExisting(config.storage.dir);
+  const found = await findNearestExisting(resolve(config.storage.dir));
+  if ('problem' in found) return warn('disk', title, found.problem, 'Check the storage folder\'s drive by hand.');
+  const existing = found.path;
   let freeBytes: number;
   try {
     const fs = await statfs(existing);
@@ -94,20 +97,6 @@ export async function checkDisk(config: AgentConfig): Promise<CheckResult> {
   return pass('disk', title, detail);
 }
 
-async function nearestExisting(path: string): Promise<string> {
-  let current = resolve(path);
-  for (;;) {
-    try {
-      await stat(current);
-      return current;
-    } catch {
-      const parent = dirname(current);
-      if (parent === current) return current;
-      current = parent;
-    }
-  }
-}
-
 /** The service account to probe as: only when root on Linux and the account exists. */
 async function serviceAccountToCheck(user: string): Promise<string | undefined> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
@@ -117,7 +106,9 @@ async function serviceAccountToCheck(user: string): Promise<string | undefined> 
 
 /** null when `user` may write into `dir` (or its nearest existing parent), else a sentence. */
 async function probeAsUser(user: string, dir: string): Promise<string | null> {
-  const target = await nearestExisting(dir);
+  const found = await findNearestExisting(resolve(dir));
+  if ('problem' in found) return found.problem;
+  const target = found.path;
   // access(2) as that user: mode bits, ACLs, read-only mounts and every parent's search permission.
   const result = await run('runuser', ['-u', user, '--', 'test', '-w', target, '-a', '-x', target]);
   if (result.code === 0) return null;
