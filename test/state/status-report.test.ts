@@ -2,6 +2,7 @@
 // and with a broken config (the state folder still shown). Real CLI against the S3-protocol
 // server and the Open-Meteo stand-in.
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../agent/cli/exit-codes.ts';
 import { BUCKET, createSite, runCli } from '../helpers/agent-site.ts';
@@ -66,5 +67,19 @@ describe('status for support staff', () => {
     const json = await runCli(['status', '-c', site.configFile, '--json']);
     expect(json.code).toBe(ExitCode.invalidConfig);
     expect(JSON.parse(json.stdout)).toMatchObject({ configValid: false, customer: 'acme-001', lastCycle: { outcome: 'ok' }, locations: [{ id: 'helsinki' }, { id: 'jyvaskyla' }] });
+  });
+
+  it('with a config that no longer validates, reads [storage] dir as the loader does (a # inside a value is kept)', async () => {
+    const site = await createSite({ dir: await tempDir(), s3, openMeteo });
+    // The `ini` package would end the value at '#' (and JSON-decode a quoted "C:\new" on Windows),
+    // so status would look in a folder `run` never wrote to.
+    const config = (await readFile(site.configFile, 'utf8')).replace('dir = ./var\n', 'dir = ./site#2\n').replace('dir = ./var/logs', 'dir = ./site#2/logs');
+    await writeFile(site.configFile, config);
+    expect((await runCli(['once', '-c', site.configFile])).code).toBe(ExitCode.ok);
+    await writeFile(site.configFile, config.replace('timeout_seconds = 5', 'timeout_seconds = soon'));
+    const text = await runCli(['status', '-c', site.configFile]);
+    expect(text.code).toBe(ExitCode.invalidConfig);
+    expect(text.stdout).toContain(`what the state folder ${join(site.dir, 'site#2')} knows:`);
+    expect(text.stdout).toMatch(/Last cycle: {3}20\S+ .*: ok, 2 ok \/ 0 failed, uploaded/);
   });
 });

@@ -2,9 +2,7 @@
 // With a config that does not validate, support needs status most: the problems are listed (by
 // the caller) and what the state folder knows is shown anyway, read from the [storage] dir the
 // file names (or the default), with exit code 2.
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { parse } from 'ini';
+import { readConfigLeniently } from '../../config/lenient-read.ts';
 import type { AgentConfig } from '../../config/types.ts';
 import { buildStatusReport, formatStatusReport, type StatusInput } from '../../state/status-report.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
@@ -21,24 +19,17 @@ export async function runStatusWithInvalidConfig(file: string, options: { json: 
   const input = await readStatusInput(file);
   const report = { ...(await buildStatusReport(input)), configValid: false };
   const note = `Config:       INVALID (the problems are listed above); what the state folder ${input.storage.dir} knows:\n`;
-  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : note + formatStatusReport(report));
+  writeOut(options.json ? `${JSON.stringify(report, null, 2)}\n` : note + formatStatusReport(report));
   return ExitCode.invalidConfig;
 }
 
-/** [storage] dir and [customer] id as written (relative to the config file, as the loader does). */
+/** What the config file still says, read the way the loader reads it. */
 async function readStatusInput(file: string): Promise<StatusInput> {
-  let sections: Record<string, Record<string, unknown> | undefined> = {};
-  try {
-    sections = parse(await readFile(file, 'utf8')) as typeof sections;
-  } catch {
-    // Unreadable: the default folder is still worth a look.
-  }
-  const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
-  const locations = Object.keys(sections['locations'] ?? {}).map((id) => ({ id, name: id }));
+  const config = await readConfigLeniently(file);
   return {
-    file: resolve(file),
-    storage: { dir: resolve(dirname(resolve(file)), text(sections['storage']?.['dir']) ?? './var') },
-    customer: { id: text(sections['customer']?.['id']) ?? '(unknown: config invalid)' },
-    locations,
+    file: config.file,
+    storage: { dir: config.storageDir },
+    customer: { id: config.customerId ?? '(unknown: config invalid)' },
+    locations: config.locationIds.map((id) => ({ id, name: id })),
   };
 }
