@@ -24,6 +24,14 @@
 //   the clock to catch up, which is what node-cron alone did: nothing for hours).
 // - A wake late by more than a slot (a busy or suspended process with no step seen) runs the
 //   armed slot once and goes on from the current time: missed slots are not queued up.
+// Daylight saving time (node-cron matches local time fields) follows Vixie cron's rule (cron(8),
+// "Daylight Saving Time and other time changes"): when the clocks go back, a job whose minute and
+// hour fields are both fixed (`30 1 * * *`) runs once at the local time the clocks pass twice; a
+// job with `*` in either (`*/15 * * * *`) goes on by real time. When they go forward, a fixed
+// local time that does not exist that day (02:30) does not run that day: unlike Vixie cron,
+// node-cron's matcher has no such instant to match (docs/configuration.md says so).
+// Scanning: each wake walks seconds only from the last second already looked at, so an idle
+// wake costs at most WAKE_BOUND_MS / 1 s matches, however sparse the schedules are.
 import cron, { type ScheduledTask } from 'node-cron';
 import { sleepOn, systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log/logger.ts';
@@ -56,7 +64,40 @@ export const WAKE_BOUND_MS = 60_000;
 const CLOCK_JUMP_TOLERANCE_MS = 30_000;
 const SECOND_MS = 1000;
 
-interface Slotted { job: ScheduledJob; matcher: ScheduledTask }
+/** How long a fired local time is remembered: longer than any daylight saving shift. */
+const REPEAT_WINDOW_MS = 3 * 3_600_000;
+
+interface Slotted {
+  job: ScheduledJob;
+  matcher: ScheduledTask;
+  /** Minute and hour both fixed: runs once at a local time the clocks pass twice. */
+  fixedTime: boolean;
+  /** Local times (as written) this job fired at, with when, within REPEAT_WINDOW_MS. */
+  firedLocalTimes: Map<string, number>;
+}
+
+/** Vixie cron's test: a field that starts with `*` (`*`, `*\/15`) is a wildcard. */
+function isFixedTime(schedule: string): boolean {
+  const fields = schedule.trim().split(/\s+/);
+  const [minute = '*', hour = '*'] = fields.length === 6 ? fields.slice(1) : fields;
+  return !minute.startsWith('*') && !hour.startsWith('*');
+}
+
+function localTimeOf(date: Date): string {
+  return `${date.getFullYear()}-${date.getMonth() + 1}-${date.getDate()} ${date.getHours()}:${date.getMinutes()}:${date.getSeconds()}`;
+}
+
+/** False for a fixed-time job at a local time it already ran at, earlier (the clocks went back). */
+function isFirstAtLocalTime(slotted: Slotted, slot: Date): boolean {
+  if (!slotted.fixedTime) return true;
+  const at = slot.getTime();
+  for (const [local, firedAt] of slotted.firedLocalTimes) if (at - firedAt > REPEAT_WINDOW_MS) slotted.firedLocalTimes.delete(local);
+  const local = localTimeOf(slot);
+  const earlier = slotted.firedLocalTimes.get(local);
+  if (earlier !== undefined && earlier < at) return false;
+  slotted.firedLocalTimes.set(local, at);
+  return true;
+}
 
 /** The first whole second after `after` and at most `until` at which some job is due. */
 function findNextSlot(slotted: Slotted[], after: number, until: number): number | undefined {
@@ -70,7 +111,12 @@ function findNextSlot(slotted: Slotted[], after: number, until: number): number 
 export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: AbortSignal, clock: Clock = systemClock): RunningSchedules {
   const running = new Map<string, Promise<void>>();
   // Never started: used only to match dates, so node-cron arms no timer of its own.
-  const slotted: Slotted[] = jobs.map((job) => ({ job, matcher: cron.createTask(job.schedule, () => undefined, { name: job.name }) }));
+  const slotted: Slotted[] = jobs.map((job) => ({
+    job,
+    matcher: cron.createTask(job.schedule, () => undefined, { name: job.name }),
+    fixedTime: isFixedTime(job.schedule),
+    firedLocalTimes: new Map(),
+  }));
 
   const tick = (job: ScheduledJob, jitterSeconds: number): Promise<void> => {
     if (signal.aborted) return Promise.resolve();
@@ -102,12 +148,16 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
   /** Slots up to this wall time have fired or been given up. */
   let doneUntil = lastWall;
   let armed: number | undefined;
+  /** The last wall time the latest scan looked at and found no slot up to (before `armed`). */
+  let scannedClearUntil = doneUntil;
   let cancel: (() => void) | undefined;
 
   const arm = (): void => {
     if (signal.aborted) return;
     const wall = clock.now();
-    armed = findNextSlot(slotted, doneUntil, wall + WAKE_BOUND_MS);
+    const until = wall + WAKE_BOUND_MS;
+    armed = findNextSlot(slotted, doneUntil, until);
+    scannedClearUntil = armed === undefined ? until : armed - 1;
     cancel = clock.setTimer(armed === undefined ? WAKE_BOUND_MS : armed - wall, wake);
   };
 
@@ -120,10 +170,18 @@ export function startSchedules(jobs: ScheduledJob[], logger: Logger, signal: Abo
     if (Math.abs(drift) > CLOCK_JUMP_TOLERANCE_MS) {
       logger.warn(LogEvents.clockJumped, { jump_seconds: Math.round(drift / 1000) });
       doneUntil = wall;
+      for (const entry of slotted) entry.firedLocalTimes.clear();
     } else if (armed !== undefined && wall >= armed) {
       const slot = new Date(armed);
-      for (const { job, matcher } of slotted) if (matcher.match(slot)) void tick(job, job.jitterSeconds);
+      for (const entry of slotted) {
+        if (!entry.matcher.match(slot)) continue;
+        if (isFirstAtLocalTime(entry, slot)) void tick(entry.job, entry.job.jitterSeconds);
+        else logger.debug(LogEvents.repeatedLocalTimeSkipped, { job: entry.job.name, local_time: localTimeOf(slot) });
+      }
       doneUntil = Math.max(armed, wall);
+    } else {
+      // No slot due yet: what the last scan found clear need not be scanned again.
+      doneUntil = Math.max(doneUntil, Math.min(wall, scannedClearUntil));
     }
     arm();
   }

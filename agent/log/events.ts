@@ -110,6 +110,7 @@ export const LogEvents = {
 
   // --- scheduler (jobs/scheduler.ts) ---
   tickSkipped: event('debug', 'scheduler.tick-skipped', 'Previous run still busy; this tick is skipped.'),
+  repeatedLocalTimeSkipped: event('debug', 'scheduler.repeated-local-time', 'This local time already ran before the clocks went back; this tick is skipped.'),
   jobFailed: event('error', 'scheduler.job-failed', 'Job failed unexpectedly; it runs again at its next scheduled time.', AGENT),
   clockJumped: event('warn', 'scheduler.clock-jumped', 'The system clock jumped; the schedules were restarted from the new time.', AGENT),
 

@@ -228,4 +228,23 @@ describe('scheduler', () => {
     expect(clock.pendingTimers()).toBe(0);
     await schedules.stop();
   });
+
+  it('runs a daily job on time after a day of idle wakes: each wake looks only at the minute ahead', async () => {
+    // An idle wake once rescanned every second since the last slot: a day of that is ~60 million
+    // matches (minutes of CPU here, and on an agent a longer stall each minute); now it is ~86,400.
+    const clock = createManualClock(START);
+    let wakes = 0;
+    const counting = { ...clock, setTimer: (ms: number, fire: () => void) => ((wakes += 1), clock.setTimer(ms, fire)) };
+    const shutdown = new AbortController();
+    const { starts, job } = recordingJob(clock, '0 9 * * *');
+    const schedules = startSchedules([job], createListLogger(), shutdown.signal, counting);
+    await clock.advance(24 * 60 * MINUTE);
+    const nineLocal = new Date(START);
+    nineLocal.setHours(9, 0, 0, 0);
+    if (nineLocal.getTime() <= START.getTime()) nineLocal.setDate(nineLocal.getDate() + 1);
+    expect(starts).toEqual([nineLocal.getTime()]);
+    expect(wakes).toBeLessThanOrEqual(24 * 60 + 2);
+    shutdown.abort();
+    await schedules.stop();
+  }, 60_000);
 });
