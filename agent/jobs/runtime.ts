@@ -10,6 +10,7 @@ import { s3EndpointUrl } from '../sinks/s3/endpoint.ts';
 import { createNodeHttpHandler } from '../sinks/s3/node-http-handler.ts';
 import { createRolesAnywhereCredentials, describeRolesAnywhereSource } from '../sinks/s3/roles-anywhere/index.ts';
 import { createSpool, type Spool } from '../spool/spool.ts';
+import { acquireInstanceLock } from '../state/instance-lock.ts';
 import { createStatusStore, type StatusStore } from '../state/status-store.ts';
 import { AGENT_VERSION, agentIdentity } from '../version.ts';
 import { runCollectCycle, type CycleResult } from './collect.ts';
@@ -91,4 +92,23 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
       await logger.close();
     },
   };
+}
+
+/**
+ * For a command that runs jobs and exits (`once`, `drain`): the instance lock for the whole
+ * command, the runtime built under it, and both released however `use`, building or closing ends,
+ * so a failed start never leaves a lock the next start has to take over as stale.
+ */
+export async function withLockedRuntime<T>(config: AgentConfig, command: string, options: { console: boolean }, use: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const lock = await acquireInstanceLock(config.storage.dir, command);
+  try {
+    const runtime = await createRuntime(config, options);
+    try {
+      return await use(runtime);
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    await lock.release();
+  }
 }

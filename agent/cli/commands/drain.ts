@@ -2,15 +2,12 @@
 // Exit 0 when the dump is empty and nothing is quarantined; otherwise the reason goes to stderr
 // and the files stay.
 import type { AgentConfig } from '../../config/types.ts';
-import { createRuntime } from '../../jobs/runtime.ts';
-import { acquireInstanceLock } from '../../state/instance-lock.ts';
+import { withLockedRuntime } from '../../jobs/runtime.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { writeErr, writeOut } from '../terminal.ts';
 
 export async function runDrain(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
-  const lock = await acquireInstanceLock(config.storage.dir, 'drain');
-  const runtime = await createRuntime(config, options);
-  try {
+  return withLockedRuntime(config, 'drain', options, async (runtime) => {
     await runtime.recover();
     let uploaded = 0;
     for (;;) {
@@ -34,8 +31,5 @@ export async function runDrain(config: AgentConfig, options: { console: boolean 
         return ExitCode.failed;
       }
     }
-  } finally {
-    await runtime.close();
-    await lock.release();
-  }
+  });
 }

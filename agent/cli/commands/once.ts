@@ -3,16 +3,13 @@
 // every location was collected, the dump is empty and nothing is quarantined; otherwise the reason goes to stderr.
 import type { AgentConfig } from '../../config/types.ts';
 import type { CycleResult } from '../../jobs/collect.ts';
-import { createRuntime } from '../../jobs/runtime.ts';
+import { withLockedRuntime } from '../../jobs/runtime.ts';
 import type { AgentState } from '../../state/status-store.ts';
-import { acquireInstanceLock } from '../../state/instance-lock.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { writeErr, writeOut } from '../terminal.ts';
 
 export async function runOnce(config: AgentConfig, options: { console: boolean }): Promise<ExitCodeValue> {
-  const lock = await acquireInstanceLock(config.storage.dir, 'once');
-  const runtime = await createRuntime(config, options);
-  try {
+  return withLockedRuntime(config, 'once', options, async (runtime) => {
     await runtime.recover();
     const cycle = await runtime.collect();
     const drain = await runtime.drain();
@@ -36,10 +33,7 @@ export async function runOnce(config: AgentConfig, options: { console: boolean }
     }
     writeOut(`OK: ${describeDelivered(cycle)} (${cycle.file}); dump empty.\n`);
     return ExitCode.ok;
-  } finally {
-    await runtime.close();
-    await lock.release();
-  }
+  });
 }
 
 /** The one rule for the reason on stderr, whichever stage failed (S3 or Open-Meteo). */
