@@ -22,8 +22,10 @@
 //   made up (no flood of missed runs), the next slot after the new time runs; after a step back
 //   the slots between the new time and the old one run again at their times (no run waits for
 //   the clock to catch up, which is what node-cron alone did: nothing for hours).
-// - A wake late by more than a slot (a busy or suspended process with no step seen) runs the
-//   armed slot once and goes on from the current time: missed slots are not queued up.
+// - A wake late by more than a slot (a busy process, no step seen) runs the armed slot once and
+//   goes on from the current time: missed slots are not queued up. A machine resumed from
+//   suspend looks like a step forward (Linux's monotonic clock stops while suspended), so there
+//   the next slot after the new time runs, as after any step.
 // Daylight saving time (node-cron matches local time fields) follows Vixie cron's rule (cron(8),
 // "Daylight Saving Time and other time changes"): when the clocks go back, a job whose minute and
 // hour fields are both fixed (`30 1 * * *`) runs once at the local time the clocks pass twice; a
