@@ -95,7 +95,7 @@ export async function createRuntime(config: AgentConfig, options: { console: boo
 }
 
 /**
- * For a command that runs jobs and exits (`once`, `drain`): the instance lock for the whole
+ * For every command that runs jobs (`run`, `once`, `drain`): the instance lock for the whole
  * command, the runtime built under it, and both released however `use`, building or closing ends,
  * so a failed start never leaves a lock the next start has to take over as stale.
  */

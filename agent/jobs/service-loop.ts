@@ -13,10 +13,9 @@
 import type { AgentConfig } from '../config/types.ts';
 import { LogEvents } from '../log/events.ts';
 import { reportWindowsEvent, reportWindowsEventBeforeExit } from '../log/windows-event-log.ts';
-import { acquireInstanceLock } from '../state/instance-lock.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { createDumpGrowthWatcher } from './dump-growth.ts';
-import { createRuntime } from './runtime.ts';
+import { withLockedRuntime, type Runtime } from './runtime.ts';
 import { sleep, startSchedules } from './scheduler.ts';
 
 /** Longest we wait for the step in progress after a stop signal before stopping anyway. */
@@ -48,7 +47,7 @@ export async function runServiceLoop(config: AgentConfig, options: ServiceLoopOp
   try {
     for (;;) {
       try {
-        return await runUntilStopped(config, options);
+        return await withLockedRuntime(config, 'run', options, (runtime) => runUntilStopped(config, runtime));
       } catch (error) {
         if (!isDiskFull(error)) throw error;
         // Exiting would only make the service manager restart us into the same wall (and give up
@@ -79,12 +78,7 @@ async function waitUnlessStopped(ms: number): Promise<boolean> {
   return stop.signal.aborted;
 }
 
-async function runUntilStopped(config: AgentConfig, options: { console: boolean }): Promise<ServiceOutcome> {
-  const lock = await acquireInstanceLock(config.storage.dir, 'run');
-  const runtime = await createRuntime(config, options).catch(async (error: unknown) => {
-    await lock.release();
-    throw error;
-  });
+async function runUntilStopped(config: AgentConfig, runtime: Runtime): Promise<ServiceOutcome> {
   const log = runtime.logger.child('agent');
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -147,7 +141,5 @@ async function runUntilStopped(config: AgentConfig, options: { console: boolean 
     return inTime ? 'stopped' : 'late';
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-    await runtime.close();
-    await lock.release();
   }
 }
