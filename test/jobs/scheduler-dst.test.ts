@@ -6,6 +6,7 @@ import { startSchedules } from '../../agent/jobs/scheduler.ts';
 import { LogEvents } from '../../agent/log/events.ts';
 import { createListLogger } from '../helpers/list-logger.ts';
 import { createManualClock } from '../helpers/manual-clock.ts';
+import { recordingJob } from '../helpers/recording-job.ts';
 
 const zoneBefore = process.env.TZ;
 process.env.TZ = 'America/New_York';
@@ -15,12 +16,6 @@ afterAll(() => {
 });
 
 const MINUTE = 60_000;
-
-/** A job that records the wall time of each start. */
-function recordingJob(clock: ReturnType<typeof createManualClock>, schedule: string) {
-  const starts: number[] = [];
-  return { starts, job: { name: 'collect', schedule, jitterSeconds: 0, run: async () => void starts.push(clock.now()) } };
-}
 
 // node-cron matches local time, so daylight saving time is tested in a zone that has it: New
 // York's clocks went back from 02:00 EDT to 01:00 EST on 2026-11-01 (06:00Z), so 01:00-01:59

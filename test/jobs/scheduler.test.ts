@@ -4,25 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { sleep, startSchedules, WAKE_BOUND_MS } from '../../agent/jobs/scheduler.ts';
 import { createListLogger } from '../helpers/list-logger.ts';
 import { LogEvents } from '../../agent/log/events.ts';
-import { createManualClock, settle } from '../helpers/manual-clock.ts';
+import { createManualClock, settle, type ManualClock } from '../helpers/manual-clock.ts';
+import { recordingJob } from '../helpers/recording-job.ts';
 
 const START = new Date('2026-11-21T10:00:00.500Z');
 const at = (iso: string) => new Date(`2026-11-21T${iso}Z`).getTime();
 const MINUTE = 60_000;
 
-/** A job that records the wall time of each start and takes `busyMs` of the clock's time. */
-function recordingJob(clock: ReturnType<typeof createManualClock>, schedule: string, busyMs = 0, jitterSeconds = 0) {
-  const starts: number[] = [];
-  return {
-    starts,
-    job: {
-      name: 'collect', schedule, jitterSeconds,
-      run: async (signal: AbortSignal) => {
-        starts.push(clock.now());
-        if (busyMs > 0) await sleep(busyMs, signal, clock);
-      },
-    },
-  };
+/** The clock, counting the timers armed on it (the scheduler arms one per wake). */
+function countingTimers(clock: ManualClock): ManualClock & { armed(): number } {
+  let armed = 0;
+  return { ...clock, setTimer: (ms, fire) => ((armed += 1), clock.setTimer(ms, fire)), armed: () => armed };
 }
 
 describe('scheduler', () => {
@@ -215,14 +207,13 @@ describe('scheduler', () => {
 
   it('wakes at most once a minute while idle, and leaves no timer after shutdown', async () => {
     const clock = createManualClock(START);
-    let timers = 0;
-    const counting = { ...clock, setTimer: (ms: number, fire: () => void) => ((timers += 1), clock.setTimer(ms, fire)) };
+    const counting = countingTimers(clock);
     const shutdown = new AbortController();
     const { starts, job } = recordingJob(clock, '0 0 1 1 *');
     const schedules = startSchedules([job], createListLogger(), shutdown.signal, counting);
     await clock.advance(10 * MINUTE);
     expect(starts).toEqual([]);
-    expect(timers).toBe(11); // the first arm and one per minute since
+    expect(counting.armed()).toBe(11); // the first arm and one per minute since
     shutdown.abort();
     await settle();
     expect(clock.pendingTimers()).toBe(0);
@@ -233,8 +224,7 @@ describe('scheduler', () => {
     // An idle wake once rescanned every second since the last slot: a day of that is ~60 million
     // matches (minutes of CPU here, and on an agent a longer stall each minute); now it is ~86,400.
     const clock = createManualClock(START);
-    let wakes = 0;
-    const counting = { ...clock, setTimer: (ms: number, fire: () => void) => ((wakes += 1), clock.setTimer(ms, fire)) };
+    const counting = countingTimers(clock);
     const shutdown = new AbortController();
     const { starts, job } = recordingJob(clock, '0 9 * * *');
     const schedules = startSchedules([job], createListLogger(), shutdown.signal, counting);
@@ -243,7 +233,7 @@ describe('scheduler', () => {
     nineLocal.setHours(9, 0, 0, 0);
     if (nineLocal.getTime() <= START.getTime()) nineLocal.setDate(nineLocal.getDate() + 1);
     expect(starts).toEqual([nineLocal.getTime()]);
-    expect(wakes).toBeLessThanOrEqual(24 * 60 + 2);
+    expect(counting.armed()).toBeLessThanOrEqual(24 * 60 + 2);
     shutdown.abort();
     await schedules.stop();
   }, 60_000);
