@@ -98,6 +98,22 @@ describe('checkInvariants', () => {
       expect(verdict.broken).toEqual([]);
     });
 
+    it('passes with two sets planted in one run, and reports a link target that was changed', async () => {
+      const dir = await tempDir();
+      const storageDir = join(dir, 'storage');
+      const log = createCampaignLog();
+      for (let set = 0; set < 2; set += 1) {
+        const planting = await plantSpecialFiles(storageDir, dir);
+        for (const file of planting.files) await rm(join(storageDir, 'dump', file.name));
+        log.plantings.push(planting);
+      }
+      const site = { dir, storageDir, logDir: join(dir, 'logs') } as Site;
+      const objects = [{ key: 'raw/a.ndjson', body: goodBody() }];
+      expect((await scenario({ log, objects, site })).broken).toEqual([]);
+      await writeFile(log.plantings[0]!.outsideFile, 'overwritten\n');
+      expect((await scenario({ log, objects, site })).broken.join('\n')).toMatch(/target of a symbolic link planted in dump\/ was changed/);
+    });
+
     it.each([
       ['uploaded', { upload: true }, /planted special file\(s\) uploaded/],
       ['left in dump/', { leave: true }, /still in dump/],
